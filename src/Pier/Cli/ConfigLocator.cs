@@ -1,0 +1,29 @@
+using Pier.Configuration;
+
+namespace Pier.Cli;
+
+/// <summary>Finds and loads the config a command names: <c>-c FILE</c>, else ./pier.yaml.</summary>
+internal static class ConfigLocator
+{
+    public const string DefaultFile = "pier.yaml";
+
+    public static string Resolve(string? path) => Path.GetFullPath(path ?? DefaultFile);
+
+    /// <summary>Loads the config or prints every error (file:line:column) to stderr; null then, and the caller exits 2.</summary>
+    public static PierConfig? LoadOrReport(string? path, string? stateOverride, TextWriter error)
+    {
+        var file = Resolve(path);
+        try
+        {
+            return ConfigLoader.Load(file, stateOverride);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var problem in e.Errors)
+                error.WriteLine(problem.ToString());
+            var count = e.Errors.Count;
+            error.WriteLine(count == 1 ? "pier: 1 problem in the config; nothing was started" : $"pier: {count} problems in the config; nothing was started");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+
+namespace Pier.Cli;
+
+/// <summary>The `pier` command line: every command, each in its own file.</summary>
+internal static class PierCommandLine
+{
+    public static RootCommand Create() => new("""
+        Pier deploys a web API on a Linux server and keeps it serving: supervised workers,
+        restarts with backoff, before steps, and one front door balancing a public port across them.
+        """)
+    {
+        UpCommand.Create(),
+        CheckCommand.Create(),
+        StatusCommand.Create(),
+    };
+
+    public static Task<int> RunAsync(string[] args) =>
+        // Pier handles SIGTERM and Ctrl-C itself (drain, then stop workers); the parser must not.
+        Create().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+}

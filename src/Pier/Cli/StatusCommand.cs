@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using Pier.Control;
+using Spectre.Console;
+
+namespace Pier.Cli;
+
+/// <summary>`pier status`: the workers of a running instance, as a table or JSON.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var config = CliOptions.Config();
+        var state = CliOptions.State();
+        var json = CliOptions.Json();
+        var command = new Command("status", """
+            Show every worker of the running instance: state, PID, port, restarts, uptime and why it last exited.
+
+            Examples:
+              pier status
+              pier status -c /srv/shop/pier.yaml --json
+            """)
+        { config, state, json };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var stateDirectory = InstanceLocator.StateDirectory(parse.GetValue(config), parse.GetValue(state), Console.Error);
+            if (stateDirectory is null)
+                return ExitCodes.UsageOrConfig;
+            using var client = new ControlClient(stateDirectory);
+            var report = await client.StatusAsync(cancellation);
+            if (report is null)
+            {
+                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath}); start it with `pier up`");
+                return ExitCodes.Failed;
+            }
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(report, ControlJson.Options));
+            else
+                Render(report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Render(StatusReport report)
+    {
+        var uptime = DateTimeOffset.UtcNow - report.StartedAt;
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/]  pid {report.Pid}, up {Duration(uptime.TotalSeconds)}, http {Markup.Escape(report.Listen)}");
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("WORKER", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT");
+        foreach (var service in report.Services)
+        {
+            table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
+                new Markup($"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
+                new Text(""), new Text(""), new Text(""), new Text(""), new Text(service.Kind));
+            foreach (var w in service.Workers)
+            {
+                var lastExit = w.LastExit is null ? "" : w.LastExit + (w.LastStderr.Count > 0 ? $" — {w.LastStderr[^1]}" : "");
+                table.AddRow(
+                    new Text("  " + w.Id),
+                    new Markup($"[{Colour(w.State)}]{w.State}[/]"),
+                    new Text(w.Pid?.ToString() ?? "-"),
+                    new Text(w.Port?.ToString() ?? "-"),
+                    new Text(w.Restarts.ToString()),
+                    new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
+                    new Text(lastExit));
+            }
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static string Colour(string state) => state switch
+    {
+        "ready" or "running" => "green",
+        "starting" or "stopping" => "yellow",
+        "backoff" => "darkorange",
+        "failed" => "red",
+        _ => "grey",
+    };
+
+    internal static string Duration(double seconds) => seconds switch
+    {
+        < 60 => $"{seconds:0}s",
+        < 3600 => $"{Math.Floor(seconds / 60)}m{seconds % 60:00}s",
+        < 86400 => $"{Math.Floor(seconds / 3600)}h{Math.Floor(seconds % 3600 / 60):00}m",
+        _ => $"{Math.Floor(seconds / 86400)}d{Math.Floor(seconds % 86400 / 3600)}h",
+    };
+}

@@ -1,0 +1,43 @@
+namespace Pier.Routing;
+
+/// <summary>
+/// An immutable snapshot of where requests go. The pool builds a new one on every change and the
+/// front door swaps it in atomically (as YARP swaps its config), so a request never sees half an update.
+/// </summary>
+internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
+{
+    public static readonly RoutingTable Empty = new([]);
+
+    public IReadOnlyList<ServiceRoute> Routes { get; } = routes;
+
+    /// <summary>The service for a Host header: an exact host match first, then a service that takes every host.</summary>
+    public ServiceRoute? Match(string host)
+    {
+        var name = StripPort(host);
+        ServiceRoute? catchAll = null;
+        foreach (var route in Routes)
+        {
+            if (route.Hosts.Count == 0)
+            {
+                catchAll ??= route;
+                continue;
+            }
+            foreach (var candidate in route.Hosts)
+                if (name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+                    return route;
+        }
+        return catchAll;
+    }
+
+    private static ReadOnlySpan<char> StripPort(string host)
+    {
+        var span = host.AsSpan();
+        if (span.StartsWith("["))
+        {
+            var end = span.IndexOf(']');
+            return end > 0 ? span[..(end + 1)] : span;
+        }
+        var colon = span.LastIndexOf(':');
+        return colon >= 0 ? span[..colon] : span;
+    }
+}

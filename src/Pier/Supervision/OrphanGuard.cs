@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Pier.Supervision;
+
+/// <summary>
+/// Makes sure no worker outlives Pier. A tiny shell process, in its own session, is told the
+/// process group of every worker on its standard input; when Pier dies, even by SIGKILL, that
+/// pipe closes and the guard ends the groups (SIGTERM, then SIGKILL a second later). The groups are
+/// also written to the state directory so that the next start can end anything still left.
+/// </summary>
+internal sealed class OrphanGuard : IDisposable
+{
+    // Pure sh (no forks while tracking) so the guard costs a few hundred KiB and starts at once.
+    private const string Script = """
+        trap '' INT TERM HUP
+        groups=' '
+        while read -r op pg; do
+          case "$op" in
+            +) groups="$groups$pg " ;;
+            -) case "$groups" in *" $pg "*) groups="${groups%% $pg *} ${groups#* $pg }" ;; esac ;;
+          esac
+        done
+        for pg in $groups; do kill -TERM -"$pg" 2>/dev/null; kill -CONT -"$pg" 2>/dev/null; done
+        [ -z "${groups## }" ] && exit 0
+        sleep 1
+        for pg in $groups; do kill -KILL -"$pg" 2>/dev/null; done
+        """;
+
+    /// <summary>Marks every worker's environment so leftovers are recognised as ours, not a reused PID.</summary>
+    public const string StateVariable = "PIER_STATE";
+
+    private readonly string _groupsFile;
+    private readonly HashSet<int> _groups = new();
+    private readonly object _lock = new();
+    private Process? _guard;
+    private bool _disposed;
+
+    public OrphanGuard(string stateDirectory)
+    {
+        _groupsFile = Path.Combine(stateDirectory, "groups");
+        StartGuard();
+    }
+
+    public void Track(int processGroup)
+    {
+        lock (_lock)
+        {
+            _groups.Add(processGroup);
+            Tell($"+ {processGroup}");
+            SaveGroups();
+        }
+    }
+
+    public void Forget(int processGroup)
+    {
+        lock (_lock)
+        {
+            _groups.Remove(processGroup);
+            Tell($"- {processGroup}");
+            SaveGroups();
+        }
+    }
+
+    private void StartGuard()
+    {
+        var info = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
+        info.ArgumentList.Add("/bin/sh");
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(Script);
+        var guard = new Process { StartInfo = info, EnableRaisingEvents = true };
+        guard.Exited += (_, _) => RestartGuard();
+        guard.Start();
+        guard.StandardInput.AutoFlush = true;
+        _guard = guard;
+    }
+
+    /// <summary>A guard killed by someone else is replaced and told every group again.</summary>
+    private void RestartGuard()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            _guard?.Dispose();
+            StartGuard();
+            foreach (var group in _groups)
+                Tell($"+ {group}");
+        }
+    }
+
+    private void Tell(string line)
+    {
+        try
+        {
+            _guard?.StandardInput.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            // The guard just died; RestartGuard sends it the whole list again.
+        }
+    }
+
+    private void SaveGroups()
+    {
+        var temporary = _groupsFile + ".tmp";
+        File.WriteAllText(temporary, string.Join('\n', _groups) + "\n");
+        File.Move(temporary, _groupsFile, overwrite: true);
+    }
+
+    /// <summary>
+    /// Ends the processes that a previous Pier on this state directory left running (it was killed
+    /// before it could stop them), before this one binds its ports. Returns the PIDs it ended.
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> EndLeftoversAsync(string stateDirectory)
+    {
+        var file = Path.Combine(stateDirectory, "groups");
+        if (!File.Exists(file))
+            return [];
+        var groups = File.ReadAllLines(file).Select(l => int.TryParse(l, out var g) ? g : 0).Where(g => g > 1).ToHashSet();
+        var marker = Encoding.UTF8.GetBytes($"{StateVariable}={stateDirectory}\0");
+        var leftovers = ProcessTable.All()
+            .Where(p => groups.Contains(p.ProcessGroup) && ProcessTable.EnvironmentContains(p.Pid, marker))
+            .ToList();
+        foreach (var group in leftovers.Select(p => p.ProcessGroup).Distinct())
+        {
+            Signals.SendToGroup(group, Signals.SIGTERM);
+            Signals.SendToGroup(group, Signals.SIGCONT);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (leftovers.Any(p => Signals.Send(p.Pid, 0)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        foreach (var process in leftovers)
+            Signals.Send(process.Pid, Signals.SIGKILL);
+        File.Delete(file);
+        return leftovers.Select(p => p.Pid).ToList();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            if (_guard is null)
+                return;
+            // Closing the pipe is the guard's signal; by now the groups it knows are empty.
+            try
+            {
+                _guard.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+            }
+            _guard.Dispose();
+            if (_groups.Count == 0)
+                File.Delete(_groupsFile);
+        }
+    }
+}

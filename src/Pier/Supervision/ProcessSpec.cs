@@ -1,0 +1,28 @@
+using System.Text.RegularExpressions;
+
+namespace Pier.Supervision;
+
+/// <summary>What to run for one worker or step: an immutable value, started by <see cref="WorkerProcess"/>.</summary>
+/// <param name="Id">Names the process in output and logs: <c>web.2</c>, <c>before.1</c>.</param>
+/// <param name="Command">A shell command line, run with <c>/bin/sh -c</c>.</param>
+internal sealed partial record ProcessSpec(string Id, string Command, string Directory, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Replaces <c>$PORT</c> and <c>${PORT}</c> in the command and sets <c>PORT</c> in the environment.</summary>
+    public ProcessSpec WithPort(int port)
+    {
+        var environment = new Dictionary<string, string>(Environment) { ["PORT"] = port.ToString() };
+        return this with { Command = PortVariable().Replace(Command, port.ToString()), Environment = environment };
+    }
+
+    /// <summary>
+    /// The shell line actually run. A plain command is exec'd so that the app itself, not a shell,
+    /// is the worker's PID and receives signals first; anything with shell syntax runs as written.
+    /// </summary>
+    public string ShellLine => ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
+
+    [GeneratedRegex(@"\$\{PORT\}|\$PORT(?![A-Za-z0-9_])")]
+    private static partial Regex PortVariable();
+
+    [GeneratedRegex(@"[;&|<>()`\n]|\bexec\b")]
+    private static partial Regex ShellSyntax();
+}

@@ -1,0 +1,55 @@
+namespace Pier.Supervision;
+
+/// <summary>Reads the process table from /proc: who is alive, in which process group, with which parent.</summary>
+internal static class ProcessTable
+{
+    internal readonly record struct Entry(int Pid, int ParentPid, int ProcessGroup);
+
+    public static IEnumerable<Entry> All()
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+                continue;
+            if (TryRead(pid) is { } entry)
+                yield return entry;
+        }
+    }
+
+    public static Entry? TryRead(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // The command name may hold spaces and parentheses: fields start after the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return new Entry(pid, int.Parse(fields[1]), int.Parse(fields[2]));
+    }
+
+    public static bool EnvironmentContains(int pid, byte[] entry)
+    {
+        try
+        {
+            var environment = File.ReadAllBytes($"/proc/{pid}/environ");
+            return environment.AsSpan().IndexOf(entry) >= 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using Pier.Configuration;
+
+namespace Pier.Supervision;
+
+/// <summary>
+/// One worker slot of a service (<c>web.2</c>): starts its process, waits until it is ready, watches
+/// its health, restarts it with backoff when it dies or hangs, and gives up on a crash loop. The
+/// loop is straight-line async code; every change is published as a new <see cref="WorkerStatus"/>.
+/// </summary>
+internal sealed class Worker
+{
+    /// <summary>A worker that is not ready this long after it started is counted as a failed start.</summary>
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan ReadyPollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LeftoverGrace = TimeSpan.FromSeconds(2);
+
+    private readonly ServiceConfig _service;
+    private readonly SupervisionContext _context;
+    private readonly RestartBackoff _backoff;
+    private readonly Action<Worker> _changed;
+    private volatile WorkerStatus _status;
+
+    public Worker(ServiceConfig service, int number, SupervisionContext context, Action<Worker> changed)
+    {
+        _service = service;
+        _context = context;
+        _changed = changed;
+        _backoff = new RestartBackoff(service.Restart, Random.Shared);
+        Id = $"{service.Name}.{number}";
+        _status = new WorkerStatus(Id, service.Name, WorkerState.Starting, null, null, 0, null, null, [], null);
+    }
+
+    public string Id { get; }
+
+    public WorkerStatus Status => _status;
+
+    public bool IsHttp => _service.Http is not null;
+
+    /// <summary>Runs the slot until <paramref name="stop"/> fires (then stops the process gracefully) or it gives up.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var starts = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var port = IsHttp ? PortAllocator.Next() : (int?)null;
+            var spec = Spec(port);
+            using var process = WorkerProcess.Start(spec, _context.Output, new Dictionary<string, string>
+            {
+                ["PIER_WORKER"] = Id,
+                [OrphanGuard.StateVariable] = _context.StateDirectory,
+            });
+            _context.Guard.Track(process.Pid);
+            var startedAt = _context.Time.GetUtcNow();
+            Publish(_status with
+            {
+                State = WorkerState.Starting, Pid = process.Pid, Port = port, Restarts = Math.Max(0, starts++),
+                StartedAt = startedAt, NextStartAt = null,
+            });
+
+            var problem = await WatchAsync(process, port, stop);
+
+            ExitReason reason;
+            if (problem is not null || stop.IsCancellationRequested)
+            {
+                Publish(_status with { State = WorkerState.Stopping });
+                if (problem is not null)
+                    _context.Output.Write("pier", $"{Id}: {problem}; restarting");
+                reason = await process.StopAsync(_service.StopTimeout, problem ?? "stopped by Pier");
+            }
+            else
+            {
+                // Out of rotation first, then tidy up whatever the worker left in its group.
+                Publish(_status with { State = WorkerState.Backoff, Pid = null, Port = null });
+                reason = process.Reason();
+                await process.CleanUpGroupAsync(LeftoverGrace);
+            }
+            _context.Guard.Forget(process.Pid);
+
+            if (stop.IsCancellationRequested)
+            {
+                Publish(_status with { State = WorkerState.Stopped, Pid = null, Port = null, StartedAt = null, LastExit = reason.Describe() });
+                return;
+            }
+
+            var now = _context.Time.GetUtcNow();
+            var delay = _backoff.RecordCrash(now, now - startedAt);
+            var lastStderr = reason.LastStderr;
+            if (delay is null)
+            {
+                var why = $"{_backoff.RecentCrashes} crashes within {Format(_service.Restart.GiveUpWindow)}; last: {reason.Describe()}";
+                Publish(_status with { State = WorkerState.Failed, Pid = null, Port = null, StartedAt = null, LastExit = why, LastStderr = lastStderr });
+                _context.Output.Write("pier", $"{Id} failed: {why}" + (lastStderr.Count > 0 ? $" — {lastStderr[^1]}" : ""), isError: true);
+                return;
+            }
+            Publish(_status with
+            {
+                State = WorkerState.Backoff, Pid = null, Port = null, StartedAt = null,
+                LastExit = reason.Describe(), LastStderr = lastStderr, NextStartAt = now + delay.Value,
+            });
+            _context.Output.Write("pier", $"{Id} exited ({reason.Describe()}); restarting in {Format(delay.Value)}");
+            try
+            {
+                await Task.Delay(delay.Value, _context.Time, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                Publish(_status with { State = WorkerState.Stopped, NextStartAt = null });
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for readiness, then watches liveness. Returns null when the process ended by itself or a
+    /// stop was asked for; otherwise the reason it must be restarted (not ready in time, unhealthy).
+    /// </summary>
+    private async Task<string?> WatchAsync(WorkerProcess process, int? port, CancellationToken stop)
+    {
+        var health = _service.Http?.Health;
+        var readyBy = _context.Time.GetUtcNow() + ReadyTimeout;
+        if (port is { } p)
+        {
+            string? lastProblem = "not started";
+            while (lastProblem is not null)
+            {
+                if (await ExitedOrStoppedWithin(process, ReadyPollInterval, stop))
+                    return null;
+                if (_context.Time.GetUtcNow() > readyBy)
+                    return $"not ready within {Format(ReadyTimeout)} ({lastProblem})";
+                lastProblem = await _context.Probe.CheckAsync(p, health?.Path, health?.Timeout ?? HealthCheckConfig.DefaultTimeout, stop);
+            }
+            Publish(_status with { State = WorkerState.Ready });
+            _context.Output.Write("pier", $"{Id} ready on port {p} (pid {process.Pid})");
+        }
+        else
+        {
+            Publish(_status with { State = WorkerState.Running });
+        }
+
+        if (port is null || health is null)
+        {
+            await Task.WhenAny(process.Exited, Task.Delay(Timeout.Infinite, stop));
+            return null;
+        }
+
+        var failures = 0;
+        while (true)
+        {
+            if (await ExitedOrStoppedWithin(process, health.Interval, stop))
+                return null;
+            var problem = await _context.Probe.CheckAsync(port.Value, health.Path, health.Timeout, stop);
+            if (stop.IsCancellationRequested || process.Exited.IsCompleted)
+                return null;
+            failures = problem is null ? 0 : failures + 1;
+            if (failures >= health.Failures)
+                return $"health check failed {failures} times in a row ({problem})";
+        }
+    }
+
+    private async Task<bool> ExitedOrStoppedWithin(WorkerProcess process, TimeSpan wait, CancellationToken stop)
+    {
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var timer = Task.Delay(wait, _context.Time, delay.Token);
+        await Task.WhenAny(process.Exited, timer);
+        delay.Cancel();
+        return process.Exited.IsCompleted || stop.IsCancellationRequested;
+    }
+
+    private ProcessSpec Spec(int? port)
+    {
+        var spec = new ProcessSpec(Id, _service.Run, _service.Directory, _service.Env);
+        return port is { } p ? spec.WithPort(p) : spec;
+    }
+
+    private void Publish(WorkerStatus status)
+    {
+        _status = status;
+        _changed(this);
+    }
+
+    internal static string Format(TimeSpan span) => span.TotalMilliseconds < 1000
+        ? $"{span.TotalMilliseconds:0}ms"
+        : span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMinutes:0.#}m";
+}

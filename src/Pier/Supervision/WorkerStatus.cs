@@ -1,0 +1,17 @@
+namespace Pier.Supervision;
+
+/// <summary>An immutable picture of one worker slot, replaced whole on every change.</summary>
+/// <param name="StartedAt">When the current process started; null when none runs.</param>
+/// <param name="LastExit">Why the previous process ended (exit code or signal, and cause).</param>
+/// <param name="LastStderr">The last lines the previous process wrote to stderr.</param>
+internal sealed record WorkerStatus(
+    string Id,
+    string Service,
+    WorkerState State,
+    int? Pid,
+    int? Port,
+    int Restarts,
+    DateTimeOffset? StartedAt,
+    string? LastExit,
+    IReadOnlyList<string> LastStderr,
+    DateTimeOffset? NextStartAt);

@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace Pier.Tests.EndToEnd;
+
+[Collection(EndToEndCollection.Name)]
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Check_AcceptsTheBundledExamples()
+    {
+        foreach (var example in new[] { Examples.FastApi, Examples.AspNet })
+        {
+            var (code, stdout, stderr) = await PierCli.RunAsync(example, "check");
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains("ok", stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Check_ReportsABadConfigWithPosition_AndExitsTwo_WithoutAStackTrace()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", """
+            name: shop
+            services:
+              web:
+                run: ./serve
+                worker: 4
+            """);
+
+        var (code, stdout, stderr) = await PierCli.RunAsync(dir.Path, "check");
+
+        Assert.Equal(2, code);
+        Assert.Contains("pier.yaml:5:5", stderr);
+        Assert.Contains("workers", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+    }
+
+    [Fact]
+    public async Task Up_WithABadConfig_ExitsTwoAndStartsNothing()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", "name: shop\nservices: 3\n");
+
+        var (code, _, stderr) = await PierCli.RunAsync(dir.Path, "up");
+
+        Assert.Equal(2, code);
+        Assert.Contains("pier.yaml:2", stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, ".pier")));
+    }
+
+    [Fact]
+    public async Task Status_WhenNothingRuns_SaysSoInOneLine()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: ./serve\n");
+
+        var (code, _, stderr) = await PierCli.RunAsync(dir.Path, "status");
+
+        Assert.Equal(1, code);
+        Assert.Contains("no Pier is running", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Status_Json_DescribesEveryWorker()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", $$"""
+            name: jsonstatus
+            services:
+              web:
+                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT
+                dir: {{Examples.FastApi}}
+                workers: 2
+                http: { health: /healthz }
+              queue:
+                run: sleep 300
+            listen: { http: "127.0.0.1:{{port}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 2);
+        await pier.WaitForReadyAsync("queue", 1);
+
+        var (code, stdout, stderr) = await PierCli.RunAsync(dir.Path, "status", "--json");
+
+        Assert.True(code == 0, stderr);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("jsonstatus", root.GetProperty("name").GetString());
+        var services = root.GetProperty("services").EnumerateArray().ToList();
+        var web = services.Single(s => s.GetProperty("name").GetString() == "web");
+        Assert.Equal("http", web.GetProperty("kind").GetString());
+        Assert.Equal(2, web.GetProperty("ready").GetInt32());
+        foreach (var worker in web.GetProperty("workers").EnumerateArray())
+        {
+            Assert.Equal("ready", worker.GetProperty("state").GetString());
+            Assert.True(worker.GetProperty("pid").GetInt32() > 1);
+            Assert.True(worker.GetProperty("port").GetInt32() > 0);
+            Assert.Equal(0, worker.GetProperty("restarts").GetInt32());
+        }
+        var queue = services.Single(s => s.GetProperty("name").GetString() == "queue");
+        Assert.Equal("background", queue.GetProperty("kind").GetString());
+        Assert.Equal("running", queue.GetProperty("workers")[0].GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, queue.GetProperty("workers")[0].GetProperty("port").ValueKind);
+    }
+
+    [Fact]
+    public async Task ControlSocket_IsOnlyForItsOwner()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", "name: sock\nservices:\n  queue:\n    run: sleep 300\nlisten: { http: \"127.0.0.1:" + Loopback.FreePort() + "\" }\n");
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("queue", 1);
+
+        var mode = File.GetUnixFileMode(Path.Combine(pier.StateDirectory, "pier.sock"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
+    }
+}

@@ -1,0 +1,41 @@
+using Pier.Routing;
+
+namespace Pier.Tests.Routing;
+
+public sealed class PowerOfTwoChoicesTests
+{
+    [Fact]
+    public void Pick_PrefersTheLessBusyOfTwo()
+    {
+        var idle = new Destination("web.1", 1);
+        var busy = new Destination("web.2", 2);
+        for (var i = 0; i < 10; i++)
+            busy.Begin();
+
+        for (var i = 0; i < 50; i++)
+            Assert.Same(idle, PowerOfTwoChoices.Pick([idle, busy], null, 0));
+    }
+
+    [Fact]
+    public void Pick_SkipsExcludedAndRefusedDestinations()
+    {
+        var a = new Destination("web.1", 1);
+        var b = new Destination("web.2", 2);
+        var c = new Destination("web.3", 3);
+        b.MarkRefused(100);
+
+        for (var i = 0; i < 50; i++)
+            Assert.Same(c, PowerOfTwoChoices.Pick([a, b, c], [a], 100));
+        Assert.Null(PowerOfTwoChoices.Pick([a, b], [a], 100));
+    }
+
+    [Fact]
+    public void Pick_SpreadsLoadOverEveryIdleDestination()
+    {
+        var destinations = Enumerable.Range(1, 4).Select(i => new Destination($"web.{i}", i)).ToArray();
+
+        var picked = Enumerable.Range(0, 400).Select(_ => PowerOfTwoChoices.Pick(destinations, null, 0)!.WorkerId).ToHashSet();
+
+        Assert.Equal(4, picked.Count);
+    }
+}
