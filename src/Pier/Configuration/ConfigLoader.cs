@@ -11,7 +11,7 @@ namespace Pier.Configuration;
 internal sealed class ConfigLoader
 {
     private const string ListenExpected =
-        "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 or \"[::1]:8080\"";
+        "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 (quote IPv6 addresses: \"[::1]:8080\")";
 
     private static readonly string[] TopLevelKeys = ["name", "services", "before", "listen", "state", "https", "admin"];
 
@@ -31,6 +31,11 @@ internal sealed class ConfigLoader
     /// <exception cref="ConfigException">The file is missing, unreadable or invalid.</exception>
     public static PierConfig Load(string path, string? stateDirectoryOverride = null)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw FileError("pier.yaml", "no config file given");
+        }
+
         var fullPath = Path.GetFullPath(path);
         if (Directory.Exists(fullPath))
         {
@@ -196,7 +201,7 @@ internal sealed class ConfigLoader
             return endpoint;
         }
 
-        // An unquoted [::1]:8080 is a YAML list, so say how to write it.
+        // An unquoted [::1] is a YAML list, so the message says to quote IPv6 addresses.
         _reader.Error(node, field, ListenExpected);
         return null;
     }

@@ -11,12 +11,10 @@ internal sealed class ConfigNodeReader(string file)
 {
     public List<ConfigError> Errors { get; } = [];
 
-    public string File { get; } = file;
-
     public static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
     public void Error(YamlNode node, string field, string message) =>
-        Errors.Add(new ConfigError(File, (int)node.Start.Line, (int)node.Start.Column, field, message));
+        Errors.Add(new ConfigError(file, (int)node.Start.Line, (int)node.Start.Column, field, message));
 
     /// <summary>
     /// The entries of a mapping by key. Keys outside <paramref name="allowed"/> are errors with a

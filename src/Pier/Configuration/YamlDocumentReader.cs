@@ -35,9 +35,31 @@ internal static class YamlDocumentReader
         }
         catch (YamlException e)
         {
-            errors.Add(new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {Describe(e)}"));
+            var tab = e.Message.Contains("tab", StringComparison.Ordinal) ? IndentTab(text, (int)e.Start.Line) : null;
+            var (line, column) = tab ?? ((int)e.Start.Line, (int)e.Start.Column);
+            errors.Add(new ConfigError(file, line, column, "", $"invalid YAML: {Describe(e)}"));
             return null;
         }
+    }
+
+    /// <summary>
+    /// YamlDotNet reports a tab in indentation at the start of the enclosing mapping, often line 1;
+    /// the first indenting tab from there on is where the user has to look.
+    /// </summary>
+    private static (int Line, int Column)? IndentTab(string text, int fromLine)
+    {
+        var lines = text.Split('\n');
+        for (var i = Math.Max(fromLine - 1, 0); i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private static string Describe(YamlException e)
