@@ -1,0 +1,251 @@
+using System.Net;
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Pier.Configuration;
+
+/// <summary>
+/// Loads and validates pier.yaml. Every problem is collected with its file, line, column and
+/// field before anything is thrown, so one run of <c>pier check</c> shows all of them.
+/// </summary>
+internal sealed class ConfigLoader
+{
+    private const string ListenExpected =
+        "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 (quote IPv6 addresses: \"[::1]:8080\")";
+
+    private static readonly string[] TopLevelKeys = ["name", "services", "before", "listen", "state", "https", "admin"];
+
+    private readonly ConfigNodeReader _reader;
+    private readonly string _baseDirectory;
+    private readonly string _displayFile;
+
+    private ConfigLoader(string displayFile, string baseDirectory)
+    {
+        _reader = new ConfigNodeReader(displayFile);
+        _displayFile = displayFile;
+        _baseDirectory = baseDirectory;
+    }
+
+    /// <summary>Reads the config file at <paramref name="path"/>.</summary>
+    /// <param name="stateDirectoryOverride">Wins over the file's <c>state</c> (from --state).</param>
+    /// <exception cref="ConfigException">The file is missing, unreadable or invalid.</exception>
+    public static PierConfig Load(string path, string? stateDirectoryOverride = null)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw FileError("pier.yaml", "no config file given");
+        }
+
+        var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw FileError(path, "is a directory; expected the path of a pier.yaml file");
+        }
+
+        if (!File.Exists(fullPath))
+        {
+            throw FileError(path, "no such file; run `pier init` to create one");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileError(path, $"cannot read: {e.Message}");
+        }
+
+        var loader = new ConfigLoader(path, Path.GetDirectoryName(fullPath)!);
+        var config = loader.Read(text, fullPath, stateDirectoryOverride);
+        return loader._reader.Errors.Count == 0 && config is not null
+            ? config
+            : throw new ConfigException(loader._reader.Errors);
+    }
+
+    private static ConfigException FileError(string path, string message) =>
+        new([new ConfigError(path, 0, 0, "", message)]);
+
+    private PierConfig? Read(string text, string fullPath, string? stateDirectoryOverride)
+    {
+        if (YamlDocumentReader.Read(text, _displayFile, _reader.Errors) is not { } root)
+        {
+            return null;
+        }
+
+        if (_reader.Mapping(root, "", "expected a mapping with at least `name` and `services`") is not { } mapping)
+        {
+            return null;
+        }
+
+        var fields = _reader.Fields(mapping, "", TopLevelKeys);
+        var name = ReadName(fields, root);
+        var services = ReadServices(fields, root);
+        var before = fields.TryGetValue("before", out var beforeNode) ? ReadBefore(beforeNode) : [];
+        var listen = fields.TryGetValue("listen", out var listenNode) ? ReadListen(listenNode) : new ListenConfig(null, ListenConfig.DefaultHttpPort);
+        var state = ReadStateDirectory(fields, stateDirectoryOverride);
+
+        // Parts of the file that later work implements; only their shape is checked here.
+        foreach (var key in (string[])["https", "admin"])
+        {
+            if (fields.TryGetValue(key, out var node))
+            {
+                _reader.Mapping(node, key);
+            }
+        }
+
+        return name is null
+            ? null
+            : new PierConfig(name, fullPath, state, services, before, listen);
+    }
+
+    private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
+    {
+        if (!fields.TryGetValue("name", out var node))
+        {
+            _reader.Error(root, "name", "missing `name`: it names the control socket, the systemd unit and exported objects");
+            return null;
+        }
+
+        if (_reader.Text(node, "name", $"expected a name; {NameRules.NameExpected}") is not { } name)
+        {
+            return null;
+        }
+
+        if (!NameRules.IsValidName(name))
+        {
+            _reader.Error(node, "name", $"invalid name '{name}'; {NameRules.NameExpected}");
+            return null;
+        }
+
+        return name;
+    }
+
+    private List<ServiceConfig> ReadServices(Dictionary<string, YamlNode> fields, YamlNode root)
+    {
+        var services = new List<ServiceConfig>();
+        if (!fields.TryGetValue("services", out var node))
+        {
+            _reader.Error(root, "services", "missing `services`: at least one service with a `run` command");
+            return services;
+        }
+
+        if (_reader.Mapping(node, "services", "expected a mapping of service names to services") is not { } mapping)
+        {
+            return services;
+        }
+
+        if (mapping.Children.Count == 0)
+        {
+            _reader.Error(node, "services", "expected at least one service");
+            return services;
+        }
+
+        var serviceReader = new ServiceConfigReader(_reader, _baseDirectory, Path.GetDirectoryName(_displayFile) ?? "");
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { Length: > 0 } serviceName })
+            {
+                _reader.Error(keyNode, "services", "expected a service name");
+                continue;
+            }
+
+            if (serviceReader.Read(serviceName, keyNode, valueNode) is { } service)
+            {
+                services.Add(service);
+            }
+        }
+
+        return services;
+    }
+
+    private List<BeforeStep> ReadBefore(YamlNode node)
+    {
+        var steps = new List<BeforeStep>();
+        foreach (var (run, _) in _reader.TextList(node, "before", "expected a list of commands (strings)") ?? [])
+        {
+            steps.Add(new BeforeStep(steps.Count + 1, run));
+        }
+
+        return steps;
+    }
+
+    private ListenConfig ReadListen(YamlNode node)
+    {
+        var listen = new ListenConfig(null, ListenConfig.DefaultHttpPort);
+        if (_reader.Mapping(node, "listen", "expected a mapping like { http: 80 }") is not { } mapping)
+        {
+            return listen;
+        }
+
+        var fields = _reader.Fields(mapping, "listen", ["http", "https"]);
+        if (fields.TryGetValue("http", out var httpNode) && ReadEndpoint(httpNode, "listen.http") is { } http)
+        {
+            listen = new ListenConfig(http.Address, http.Port);
+        }
+
+        // The HTTPS listener comes with later work; its value is checked now so typos surface early.
+        if (fields.TryGetValue("https", out var httpsNode))
+        {
+            ReadEndpoint(httpsNode, "listen.https");
+        }
+
+        return listen;
+    }
+
+    private (string? Address, int Port)? ReadEndpoint(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode { Value: { } text } && ParseEndpoint(text) is { } endpoint)
+        {
+            return endpoint;
+        }
+
+        // An unquoted [::1] is a YAML list, so the message says to quote IPv6 addresses.
+        _reader.Error(node, field, ListenExpected);
+        return null;
+    }
+
+    private static (string? Address, int Port)? ParseEndpoint(string text)
+    {
+        if (TryParsePort(text, out var port))
+        {
+            return (null, port);
+        }
+
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !TryParsePort(text[(colon + 1)..], out port))
+        {
+            return null;
+        }
+
+        var host = text[..colon];
+        var bracketed = host.StartsWith('[') && host.EndsWith(']');
+        if (bracketed)
+        {
+            host = host[1..^1];
+        }
+
+        // An IPv6 address needs brackets, otherwise its own colons make the port ambiguous.
+        return IPAddress.TryParse(host, out var address)
+               && bracketed == (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            ? (host, port)
+            : null;
+    }
+
+    private static bool TryParsePort(string text, out int port) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
+
+    private string ReadStateDirectory(Dictionary<string, YamlNode> fields, string? stateDirectoryOverride)
+    {
+        var configured = fields.TryGetValue("state", out var node)
+            ? _reader.Text(node, "state", "expected a directory path")
+            : null;
+        if (stateDirectoryOverride is not null)
+        {
+            return Path.GetFullPath(stateDirectoryOverride);
+        }
+
+        return Path.GetFullPath(Path.Combine(_baseDirectory, configured ?? ".pier"));
+    }
+}

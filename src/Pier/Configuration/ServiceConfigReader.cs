@@ -1,0 +1,362 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Pier.Configuration;
+
+/// <summary>Reads one entry of <c>services</c> into a <see cref="ServiceConfig"/>.</summary>
+/// <param name="baseDirectory">Absolute directory of pier.yaml; relative paths start here.</param>
+/// <param name="displayDirectory">The same directory as the user named it, for env file errors.</param>
+internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDirectory, string displayDirectory)
+{
+    public const int MaxWorkers = 1000;
+
+    private const string WorkersExpected = "expected a whole number from 1 to 1000 or 'auto'";
+    private const string BackoffExpected = "expected a range like 1s..60s";
+    private const string GiveUpExpected = "expected a crash count and a window like '5 in 1m', or 'never'";
+    private const string HealthPathExpected = "expected a path starting with /, like /healthz";
+
+    private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly string[] ServiceKeys =
+        ["run", "dir", "env", "env_file", "workers", "http", "memory", "stop", "restart", "user"];
+
+    /// <returns>The service, or null when it has errors (they are in the reader).</returns>
+    public ServiceConfig? Read(string name, YamlNode nameNode, YamlNode node)
+    {
+        var path = $"services.{name}";
+        var errorsBefore = reader.Errors.Count;
+        if (!NameRules.IsValidName(name))
+        {
+            reader.Error(nameNode, path, $"invalid service name; {NameRules.NameExpected}");
+        }
+
+        if (reader.Mapping(node, path, "expected a mapping with at least `run`") is not { } mapping)
+        {
+            return null;
+        }
+
+        var fields = reader.Fields(mapping, path, ServiceKeys);
+        string? run = null;
+        if (fields.TryGetValue("run", out var runNode))
+        {
+            run = reader.Text(runNode, $"{path}.run", "expected the command that starts the service");
+        }
+        else
+        {
+            reader.Error(nameNode, path, "missing `run`: the command that starts the service");
+        }
+
+        var directory = fields.TryGetValue("dir", out var dirNode) ? ReadDirectory(dirNode, $"{path}.dir") : baseDirectory;
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (fields.TryGetValue("env_file", out var envFileNode))
+        {
+            ReadEnvFile(envFileNode, $"{path}.env_file", env);
+        }
+
+        if (fields.TryGetValue("env", out var envNode))
+        {
+            ReadEnv(envNode, $"{path}.env", env);
+        }
+
+        var workers = fields.TryGetValue("workers", out var workersNode) ? ReadWorkers(workersNode, $"{path}.workers") : 1;
+        var http = fields.TryGetValue("http", out var httpNode) ? ReadHttp(httpNode, $"{path}.http") : null;
+        var stopTimeout = fields.TryGetValue("stop", out var stopNode) ? ReadStop(stopNode, $"{path}.stop") : DefaultStopTimeout;
+        var restart = fields.TryGetValue("restart", out var restartNode) ? ReadRestart(restartNode, $"{path}.restart") : RestartPolicy.Default;
+
+        // Validated now so mistakes show up early; memory limits and users are applied by later work.
+        if (fields.TryGetValue("memory", out var memoryNode))
+        {
+            ReadMemory(memoryNode, $"{path}.memory");
+        }
+
+        if (fields.TryGetValue("user", out var userNode))
+        {
+            reader.Text(userNode, $"{path}.user", "expected a user name or numeric id");
+        }
+
+        return reader.Errors.Count > errorsBefore || run is null
+            ? null
+            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart);
+    }
+
+    private string ReadDirectory(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, "expected a directory path") is not { } dir)
+        {
+            return baseDirectory;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(baseDirectory, dir));
+        if (!Directory.Exists(full))
+        {
+            reader.Error(node, field, $"no such directory: {full}");
+        }
+
+        return full;
+    }
+
+    private void ReadEnvFile(YamlNode node, string field, Dictionary<string, string> env)
+    {
+        if (reader.Text(node, field, "expected a file path") is not { } envFile)
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(baseDirectory, envFile));
+        if (!File.Exists(full))
+        {
+            reader.Error(node, field, $"no such file: {full}");
+            return;
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reader.Error(node, field, $"cannot read {full}: {e.Message}");
+            return;
+        }
+
+        var display = Path.IsPathRooted(envFile) ? envFile : Path.Join(displayDirectory, envFile);
+        foreach (var (key, value) in DotEnvFile.Parse(text, display, field, reader.Errors))
+        {
+            env[key] = value;
+        }
+    }
+
+    private void ReadEnv(YamlNode node, string field, Dictionary<string, string> env)
+    {
+        if (reader.Mapping(node, field, "expected a mapping of variable names to values") is not { } mapping)
+        {
+            return;
+        }
+
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var keyField = ConfigNodeReader.Join(field, key);
+            if (!NameRules.IsValidEnvName(key))
+            {
+                reader.Error(keyNode, keyField, $"'{key}' {NameRules.EnvNameExpected}");
+            }
+            else if (valueNode is not YamlScalarNode scalar)
+            {
+                reader.Error(valueNode, keyField, "expected a string, number or boolean");
+            }
+            else
+            {
+                env[key] = ConfigNodeReader.IsNull(scalar) ? "" : scalar.Value!;
+            }
+        }
+    }
+
+    private int ReadWorkers(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode { Value: "auto" })
+        {
+            return Math.Min(Environment.ProcessorCount, MaxWorkers);
+        }
+
+        if (node is YamlScalarNode scalar
+            && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count)
+            && count is >= 1 and <= MaxWorkers)
+        {
+            return count;
+        }
+
+        reader.Error(node, field, node is YamlMappingNode
+            ? $"autoscaling ({{ min, max, cpu }}) is not supported yet; {WorkersExpected}"
+            : WorkersExpected);
+        return 1;
+    }
+
+    private HttpConfig? ReadHttp(YamlNode node, string field)
+    {
+        if (reader.Mapping(node, field, "expected a mapping; write `http: {}` for an HTTP service without a health check") is not { } mapping)
+        {
+            return null;
+        }
+
+        var fields = reader.Fields(mapping, field, ["health", "hosts"]);
+        var health = fields.TryGetValue("health", out var healthNode) ? ReadHealth(healthNode, $"{field}.health") : null;
+        var hosts = new List<string>();
+        if (fields.TryGetValue("hosts", out var hostsNode)
+            && reader.TextList(hostsNode, $"{field}.hosts", "expected a list of host names") is { } items)
+        {
+            var number = 0;
+            foreach (var (host, hostNode) in items)
+            {
+                number++;
+                if (IsHostName(host))
+                {
+                    hosts.Add(host);
+                }
+                else
+                {
+                    reader.Error(hostNode, $"{field}.hosts.{number}", "expected a host name like api.example.com, without scheme or port");
+                }
+            }
+        }
+
+        return new HttpConfig(health, hosts);
+    }
+
+    private static bool IsHostName(string host)
+    {
+        // A leading *. matches any subdomain, as in YARP's host matching.
+        var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+        return Uri.CheckHostName(name) is UriHostNameType.Dns or UriHostNameType.IPv4;
+    }
+
+    private HealthCheckConfig? ReadHealth(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode)
+        {
+            return ReadHealthPath(node, field) is { } path
+                ? new HealthCheckConfig(path, HealthCheckConfig.DefaultInterval, HealthCheckConfig.DefaultTimeout, HealthCheckConfig.DefaultFailures)
+                : null;
+        }
+
+        if (reader.Mapping(node, field, $"{HealthPathExpected}, or a mapping with path, interval, timeout and failures") is not { } mapping)
+        {
+            return null;
+        }
+
+        var fields = reader.Fields(mapping, field, ["path", "interval", "timeout", "failures"]);
+        string? healthPath = null;
+        if (fields.TryGetValue("path", out var pathNode))
+        {
+            healthPath = ReadHealthPath(pathNode, $"{field}.path");
+        }
+        else
+        {
+            reader.Error(node, field, "missing `path`: the URL path to check, like /healthz");
+        }
+
+        var interval = fields.TryGetValue("interval", out var intervalNode) ? reader.Duration(intervalNode, $"{field}.interval") : null;
+        var timeout = fields.TryGetValue("timeout", out var timeoutNode) ? reader.Duration(timeoutNode, $"{field}.timeout") : null;
+        var failures = fields.TryGetValue("failures", out var failuresNode) ? reader.WholeNumber(failuresNode, $"{field}.failures", 1, 100) : null;
+        return healthPath is null
+            ? null
+            : new HealthCheckConfig(
+                healthPath,
+                interval ?? HealthCheckConfig.DefaultInterval,
+                timeout ?? HealthCheckConfig.DefaultTimeout,
+                failures ?? HealthCheckConfig.DefaultFailures);
+    }
+
+    private string? ReadHealthPath(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, HealthPathExpected) is not { } path)
+        {
+            return null;
+        }
+
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+        {
+            reader.Error(node, field, HealthPathExpected);
+            return null;
+        }
+
+        return path;
+    }
+
+    private TimeSpan ReadStop(YamlNode node, string field)
+    {
+        if (reader.Mapping(node, field, "expected a mapping like { timeout: 30s }") is not { } mapping)
+        {
+            return DefaultStopTimeout;
+        }
+
+        var fields = reader.Fields(mapping, field, ["timeout"]);
+        return fields.TryGetValue("timeout", out var timeoutNode)
+            ? reader.Duration(timeoutNode, $"{field}.timeout") ?? DefaultStopTimeout
+            : DefaultStopTimeout;
+    }
+
+    private RestartPolicy ReadRestart(YamlNode node, string field)
+    {
+        var policy = RestartPolicy.Default;
+        if (reader.Mapping(node, field, "expected a mapping like { backoff: 1s..60s, give_up: 5 in 1m }") is not { } mapping)
+        {
+            return policy;
+        }
+
+        var fields = reader.Fields(mapping, field, ["backoff", "give_up"]);
+        if (fields.TryGetValue("backoff", out var backoffNode) && ReadBackoff(backoffNode, $"{field}.backoff") is { } backoff)
+        {
+            policy = policy with { BackoffMin = backoff.Min, BackoffMax = backoff.Max };
+        }
+
+        if (fields.TryGetValue("give_up", out var giveUpNode) && ReadGiveUp(giveUpNode, $"{field}.give_up") is { } giveUp)
+        {
+            policy = policy with { GiveUpCount = giveUp.Count, GiveUpWindow = giveUp.Window };
+        }
+
+        return policy;
+    }
+
+    private (TimeSpan Min, TimeSpan Max)? ReadBackoff(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, BackoffExpected) is not { } text)
+        {
+            return null;
+        }
+
+        var parts = text.Split("..");
+        if (parts.Length != 2 || !Duration.TryParse(parts[0], out var min) || !Duration.TryParse(parts[1], out var max)
+            || min <= TimeSpan.Zero)
+        {
+            reader.Error(node, field, $"{BackoffExpected}: two durations greater than zero");
+            return null;
+        }
+
+        if (min > max)
+        {
+            reader.Error(node, field, $"the shortest backoff ({parts[0].Trim()}) is longer than the longest ({parts[1].Trim()})");
+            return null;
+        }
+
+        return (min, max);
+    }
+
+    private (int Count, TimeSpan Window)? ReadGiveUp(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, GiveUpExpected) is not { } text)
+        {
+            return null;
+        }
+
+        if (text.Trim() == "never")
+        {
+            return (int.MaxValue, RestartPolicy.Default.GiveUpWindow);
+        }
+
+        var parts = text.Split(" in ", 2, StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+            && Duration.TryParse(parts[1], out var window) && window > TimeSpan.Zero)
+        {
+            return (count, window);
+        }
+
+        reader.Error(node, field, GiveUpExpected);
+        return null;
+    }
+
+    private void ReadMemory(YamlNode node, string field)
+    {
+        if (reader.Mapping(node, field, "expected a mapping like { limit: 512MiB }") is not { } mapping)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in reader.Fields(mapping, field, ["limit", "hard", "expect"]))
+        {
+            reader.Size(value, $"{field}.{key}");
+        }
+    }
+}
