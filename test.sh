@@ -23,6 +23,6 @@ dotnet test Pier.slnx -c Release --nologo --logger "console;verbosity=normal" "$
 status=${PIPESTATUS[0]}
 set -e
 # One plain summary line for CI, summed over the test projects.
-awk '/^(Passed|Failed)! +-/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+awk '/^ +(Passed|Failed|Skipped): +[0-9]+$/ { n[$1] += $2 }
+     END { printf "%d passed, %d failed, %d skipped\n", n["Passed:"], n["Failed:"], n["Skipped:"] }' "$log"
 exit "$status"

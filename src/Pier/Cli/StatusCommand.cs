@@ -46,8 +46,11 @@ internal static class StatusCommand
     {
         var uptime = DateTimeOffset.UtcNow - report.StartedAt;
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/]  pid {report.Pid}, up {Duration(uptime.TotalSeconds)}, http {Markup.Escape(report.Listen)}");
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = 240;
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("WORKER", "STATE", "PID", "PORT", "RESTARTS", "UPTIME", "LAST EXIT");
+            .AddColumns("WORKER", "STATE", "PID", "PORT", "RESTARTS", "UPTIME")
+            .AddColumn(new TableColumn("LAST EXIT").NoWrap());
         foreach (var service in report.Services)
         {
             table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
@@ -55,7 +58,6 @@ internal static class StatusCommand
                 new Text(""), new Text(""), new Text(""), new Text(""), new Text(service.Kind));
             foreach (var w in service.Workers)
             {
-                var lastExit = w.LastExit is null ? "" : w.LastExit + (w.LastStderr.Count > 0 ? $" — {w.LastStderr[^1]}" : "");
                 table.AddRow(
                     new Text("  " + w.Id),
                     new Markup($"[{Colour(w.State)}]{w.State}[/]"),
@@ -63,10 +65,18 @@ internal static class StatusCommand
                     new Text(w.Port?.ToString() ?? "-"),
                     new Text(w.Restarts.ToString()),
                     new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
-                    new Text(lastExit));
+                    new Text(w.LastExit ?? ""));
             }
         }
         AnsiConsole.Write(table);
+
+        // What a failing worker said last is usually the answer to "why": show it whole, below the table.
+        foreach (var w in report.Services.SelectMany(s => s.Workers).Where(w => w.State is "failed" or "backoff" && w.LastStderr.Count > 0))
+        {
+            AnsiConsole.MarkupLine($"[{Colour(w.State)}]{Markup.Escape(w.Id)}[/] {w.State}; its last stderr lines:");
+            foreach (var line in w.LastStderr)
+                AnsiConsole.WriteLine("  " + line);
+        }
     }
 
     private static string Colour(string state) => state switch

@@ -179,7 +179,11 @@ internal sealed class Worker
         _changed(this);
     }
 
-    internal static string Format(TimeSpan span) => span.TotalMilliseconds < 1000
-        ? $"{span.TotalMilliseconds:0}ms"
-        : span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMinutes:0.#}m";
+    internal static string Format(TimeSpan span) => span switch
+    {
+        { TotalMilliseconds: < 1000 } => $"{span.TotalMilliseconds:0}ms",
+        { TotalSeconds: >= 60, Seconds: 0, Milliseconds: 0 } => $"{span.TotalMinutes:0.#}m",
+        { TotalSeconds: < 120 } => $"{span.TotalSeconds:0.#}s",
+        _ => $"{span.TotalMinutes:0.#}m",
+    };
 }
