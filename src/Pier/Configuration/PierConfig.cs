@@ -7,7 +7,8 @@ internal sealed record PierConfig(
     string StateDirectory,
     IReadOnlyList<ServiceConfig> Services,
     IReadOnlyList<BeforeStep> Before,
-    ListenConfig Listen)
+    ListenConfig Listen,
+    HttpsConfig? Https = null)
 {
     /// <summary>The directory that holds the config file; relative paths in it start here.</summary>
     public string BaseDirectory => Path.GetDirectoryName(FilePath)!;

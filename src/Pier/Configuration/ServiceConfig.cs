@@ -4,6 +4,7 @@ namespace Pier.Configuration;
 /// <param name="Directory">Absolute working directory of the workers.</param>
 /// <param name="Env">The merged environment: env_file first, then env on top.</param>
 /// <param name="Http">Null for a background service (no port, no front door).</param>
+/// <param name="User">Run the workers as this user (Pier keeps the ports); null runs them as Pier's user.</param>
 internal sealed record ServiceConfig(
     string Name,
     string Run,
@@ -12,4 +13,6 @@ internal sealed record ServiceConfig(
     int Workers,
     HttpConfig? Http,
     TimeSpan StopTimeout,
-    RestartPolicy Restart);
+    RestartPolicy Restart,
+    MemoryConfig? Memory = null,
+    string? User = null);

@@ -63,20 +63,14 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
         var stopTimeout = fields.TryGetValue("stop", out var stopNode) ? ReadStop(stopNode, $"{path}.stop") : DefaultStopTimeout;
         var restart = fields.TryGetValue("restart", out var restartNode) ? ReadRestart(restartNode, $"{path}.restart") : RestartPolicy.Default;
 
-        // Validated now so mistakes show up early; memory limits and users are applied by later work.
-        if (fields.TryGetValue("memory", out var memoryNode))
-        {
-            ReadMemory(memoryNode, $"{path}.memory");
-        }
-
-        if (fields.TryGetValue("user", out var userNode))
-        {
-            reader.Text(userNode, $"{path}.user", "expected a user name or numeric id");
-        }
+        var memory = fields.TryGetValue("memory", out var memoryNode) ? ReadMemory(memoryNode, $"{path}.memory") : MemoryConfig.None;
+        var user = fields.TryGetValue("user", out var userNode)
+            ? reader.Text(userNode, $"{path}.user", "expected a user name or numeric id")
+            : null;
 
         return reader.Errors.Count > errorsBefore || run is null
             ? null
-            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart);
+            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user);
     }
 
     private string ReadDirectory(YamlNode node, string field)
@@ -347,16 +341,19 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
         return null;
     }
 
-    private void ReadMemory(YamlNode node, string field)
+    private MemoryConfig ReadMemory(YamlNode node, string field)
     {
         if (reader.Mapping(node, field, "expected a mapping like { limit: 512MiB }") is not { } mapping)
         {
-            return;
+            return MemoryConfig.None;
         }
 
+        var sizes = new Dictionary<string, long?>();
         foreach (var (key, value) in reader.Fields(mapping, field, ["limit", "hard", "expect"]))
         {
-            reader.Size(value, $"{field}.{key}");
+            sizes[key] = reader.Size(value, $"{field}.{key}");
         }
+
+        return new MemoryConfig(sizes.GetValueOrDefault("limit"), sizes.GetValueOrDefault("hard"), sizes.GetValueOrDefault("expect"));
     }
 }

@@ -188,6 +188,16 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_MemoryAndUser_AreKept()
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\n    memory: { limit: 512MiB, hard: 1GiB }\n    user: www-data\n"));
+
+        var service = config.Services[0];
+        Assert.Equal(new MemoryConfig(512L << 20, 1L << 30, null), service.Memory);
+        Assert.Equal("www-data", service.User);
+    }
+
+    [Fact]
     public void Load_GiveUpNever_NeverGivesUp()
     {
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\n    restart: { give_up: never, backoff: 500ms..5s }\n"));
