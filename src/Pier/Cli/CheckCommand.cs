@@ -19,7 +19,7 @@ internal static class CheckCommand
         { config };
         command.SetAction(parse =>
         {
-            var loaded = ConfigLocator.LoadOrReport(parse.GetValue(config), null, Console.Error);
+            var loaded = ConfigLocator.LoadOrReport(parse.GetValue(config), null, Console.Error, "fix them and check again");
             if (loaded is null)
                 return ExitCodes.UsageOrConfig;
             var workers = loaded.Services.Sum(s => s.Workers);

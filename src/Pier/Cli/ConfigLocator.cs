@@ -10,7 +10,8 @@ internal static class ConfigLocator
     public static string Resolve(string? path) => Path.GetFullPath(path ?? DefaultFile);
 
     /// <summary>Loads the config or prints every error (file:line:column) to stderr; null then, and the caller exits 2.</summary>
-    public static PierConfig? LoadOrReport(string? path, string? stateOverride, TextWriter error)
+    /// <param name="consequence">What the failure means for the command, e.g. "nothing was started".</param>
+    public static PierConfig? LoadOrReport(string? path, string? stateOverride, TextWriter error, string consequence = "nothing was started")
     {
         var file = Resolve(path);
         try
@@ -22,7 +23,7 @@ internal static class ConfigLocator
             foreach (var problem in e.Errors)
                 error.WriteLine(problem.ToString());
             var count = e.Errors.Count;
-            error.WriteLine(count == 1 ? "pier: 1 problem in the config; nothing was started" : $"pier: {count} problems in the config; nothing was started");
+            error.WriteLine(count == 1 ? $"pier: 1 problem in the config; {consequence}" : $"pier: {count} problems in the config; {consequence}");
             return null;
         }
     }

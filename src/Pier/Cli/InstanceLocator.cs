@@ -1,4 +1,5 @@
 using Pier.Configuration;
+using Pier.Control;
 
 namespace Pier.Cli;
 
@@ -15,6 +16,20 @@ internal static class InstanceLocator
             error.WriteLine($"pier: no config at {file}; name one with -c FILE, or the instance with --state DIR");
             return null;
         }
-        return ConfigLocator.LoadOrReport(configPath, null, error)?.StateDirectory;
+        try
+        {
+            return ConfigLoader.Load(file).StateDirectory;
+        }
+        catch (ConfigException e)
+        {
+            // A config broken mid-edit must not hide the instance that runs the previous one.
+            var fallback = Path.Combine(Path.GetDirectoryName(file)!, ".pier");
+            if (File.Exists(Path.Combine(fallback, ControlServer.SocketName)))
+                return fallback;
+            foreach (var problem in e.Errors)
+                error.WriteLine(problem.ToString());
+            error.WriteLine($"pier: the config has {e.Errors.Count} problem(s) and names no running instance; give it with --state DIR");
+            return null;
+        }
     }
 }

@@ -13,6 +13,10 @@ internal static class PierCommandLine
         UpCommand.Create(),
         CheckCommand.Create(),
         StatusCommand.Create(),
+        ReloadCommand.Create(),
+        RestartCommand.Create(),
+        ScaleCommand.Create(),
+        RunBeforeCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>

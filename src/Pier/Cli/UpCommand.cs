@@ -23,7 +23,7 @@ internal static class UpCommand
             var loaded = ConfigLocator.LoadOrReport(parse.GetValue(config), parse.GetValue(state), Console.Error);
             if (loaded is null)
                 return ExitCodes.UsageOrConfig;
-            var host = new PierHost(loaded, Console.Out, color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+            var host = new PierHost(loaded, parse.GetValue(state), Console.Out, color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
             return await host.RunAsync();
         });
         return command;

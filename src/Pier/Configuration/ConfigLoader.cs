@@ -13,7 +13,7 @@ internal sealed class ConfigLoader
     private const string ListenExpected =
         "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 (quote IPv6 addresses: \"[::1]:8080\")";
 
-    private static readonly string[] TopLevelKeys = ["name", "services", "before", "listen", "state", "https", "admin"];
+    private static readonly string[] TopLevelKeys = ["name", "services", "before", "before_timeout", "lock", "listen", "state", "https", "admin"];
 
     private readonly ConfigNodeReader _reader;
     private readonly string _baseDirectory;
@@ -85,6 +85,7 @@ internal sealed class ConfigLoader
         var before = fields.TryGetValue("before", out var beforeNode) ? ReadBefore(beforeNode) : [];
         var listen = fields.TryGetValue("listen", out var listenNode) ? ReadListen(listenNode) : new ListenConfig(null, ListenConfig.DefaultHttpPort);
         var state = ReadStateDirectory(fields, stateDirectoryOverride);
+        var beforePolicy = ReadBeforePolicy(fields);
 
         // Parts of the file that later work implements; only their shape is checked here.
         foreach (var key in (string[])["https", "admin"])
@@ -97,7 +98,7 @@ internal sealed class ConfigLoader
 
         return name is null
             ? null
-            : new PierConfig(name, fullPath, state, services, before, listen);
+            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy);
     }
 
     private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
@@ -235,6 +236,35 @@ internal sealed class ConfigLoader
 
     private static bool TryParsePort(string text, out int port) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
+
+    /// <summary>
+    /// The lock defaults to a file in the state directory the file itself names (not a --state
+    /// override), so every Pier started on this config shares it.
+    /// </summary>
+    private BeforePolicy ReadBeforePolicy(Dictionary<string, YamlNode> fields)
+    {
+        var timeout = fields.TryGetValue("before_timeout", out var timeoutNode)
+            ? _reader.Duration(timeoutNode, "before_timeout") ?? BeforePolicy.DefaultTimeout
+            : BeforePolicy.DefaultTimeout;
+        var configured = fields.TryGetValue("lock", out var lockNode)
+            ? _reader.Text(lockNode, "lock", "expected a lock file path or a postgres:// URL")
+            : null;
+        // The state field's own errors are reported by ReadStateDirectory; here only its value matters.
+        var declaredState = fields.TryGetValue("state", out var stateNode) && stateNode is YamlScalarNode { Value: { Length: > 0 } value } ? value : ".pier";
+        var policy = new BeforePolicy(timeout, Path.GetFullPath(Path.Combine(_baseDirectory, declaredState, "before.lock")));
+        if (configured is null)
+        {
+            return policy;
+        }
+
+        policy = policy with { Lock = configured };
+        if (!policy.LockIsPostgres && configured.Contains("://", StringComparison.Ordinal))
+        {
+            _reader.Error(lockNode!, "lock", "expected a lock file path or a postgres:// URL");
+        }
+
+        return policy.LockIsPostgres ? policy : policy with { Lock = Path.GetFullPath(Path.Combine(_baseDirectory, configured)) };
+    }
 
     private string ReadStateDirectory(Dictionary<string, YamlNode> fields, string? stateDirectoryOverride)
     {

@@ -8,7 +8,8 @@ internal sealed record PierConfig(
     IReadOnlyList<ServiceConfig> Services,
     IReadOnlyList<BeforeStep> Before,
     ListenConfig Listen,
-    HttpsConfig? Https = null)
+    HttpsConfig? Https = null,
+    BeforePolicy? BeforePolicy = null)
 {
     /// <summary>The directory that holds the config file; relative paths in it start here.</summary>
     public string BaseDirectory => Path.GetDirectoryName(FilePath)!;

@@ -15,4 +15,5 @@ internal sealed record ServiceConfig(
     TimeSpan StopTimeout,
     RestartPolicy Restart,
     MemoryConfig? Memory = null,
-    string? User = null);
+    string? User = null,
+    DeployPolicy? Deploy = null);

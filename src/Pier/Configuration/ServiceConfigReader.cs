@@ -18,7 +18,7 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly string[] ServiceKeys =
-        ["run", "dir", "env", "env_file", "workers", "http", "memory", "stop", "restart", "user"];
+        ["run", "dir", "env", "env_file", "workers", "http", "memory", "stop", "restart", "user", "max_surge", "ready_timeout"];
 
     /// <returns>The service, or null when it has errors (they are in the reader).</returns>
     public ServiceConfig? Read(string name, YamlNode nameNode, YamlNode node)
@@ -68,9 +68,13 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
             ? reader.Text(userNode, $"{path}.user", "expected a user name or numeric id")
             : null;
 
+        var deploy = new DeployPolicy(
+            fields.TryGetValue("max_surge", out var surgeNode) ? reader.WholeNumber(surgeNode, $"{path}.max_surge", 1, MaxWorkers) ?? 1 : DeployPolicy.Default.MaxSurge,
+            fields.TryGetValue("ready_timeout", out var readyNode) ? reader.Duration(readyNode, $"{path}.ready_timeout") ?? DeployPolicy.Default.ReadyTimeout : DeployPolicy.Default.ReadyTimeout);
+
         return reader.Errors.Count > errorsBefore || run is null
             ? null
-            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user);
+            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy);
     }
 
     private string ReadDirectory(YamlNode node, string field)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Pier.Control;
 
@@ -7,33 +8,42 @@ namespace Pier.Control;
 internal sealed class ControlClient : IDisposable
 {
     private readonly HttpClient _http;
+    // Deploys take as long as workers take to start and drain: no client-side timeout.
+    private readonly HttpClient _streaming;
 
     public ControlClient(string stateDirectory)
     {
         SocketPath = Path.Combine(stateDirectory, ControlServer.SocketName);
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (_, cancellation) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellation);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        })
+        _http = new HttpClient(Handler(), disposeHandler: true)
         {
             BaseAddress = new Uri("http://pier/"),
             Timeout = TimeSpan.FromSeconds(10),
         };
+        _streaming = new HttpClient(Handler(), disposeHandler: true)
+        {
+            BaseAddress = new Uri("http://pier/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
     }
+
+    private SocketsHttpHandler Handler() => new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectCallback = async (_, cancellation) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellation);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
 
     public string SocketPath { get; }
 
@@ -50,5 +60,46 @@ internal sealed class ControlClient : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>
+    /// Sends a long request (reload, restart, scale) and hands every progress event to
+    /// <paramref name="onEvent"/>. Returns the final outcome, or null when no Pier answers.
+    /// </summary>
+    public async Task<bool?> StreamAsync(string pathAndQuery, Action<ControlEvent> onEvent, CancellationToken cancellation)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery);
+            response = await _streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        {
+            return null;
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                onEvent(new ControlEvent((await response.Content.ReadAsStringAsync(cancellation)).Trim(), false));
+                return false;
+            }
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
+            while (await reader.ReadLineAsync(cancellation) is { } line)
+            {
+                if (JsonSerializer.Deserialize<ControlEvent>(line, ControlJson.Options) is not { } item)
+                    continue;
+                onEvent(item);
+                if (item.Ok is { } ok)
+                    return ok;
+            }
+            onEvent(new ControlEvent("Pier closed the connection before the operation finished; check `pier status`", false));
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _streaming.Dispose();
+    }
 }

@@ -12,4 +12,11 @@ internal static class ControlJson
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
+
+    /// <summary>The same shape on one line, for NDJSON streams; absent values are left out.</summary>
+    public static readonly JsonSerializerOptions Line = new(Options)
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
 }

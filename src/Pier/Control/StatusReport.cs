@@ -22,4 +22,5 @@ internal sealed record WorkerReport(
     int Restarts,
     double? UptimeSeconds,
     string? LastExit,
-    IReadOnlyList<string> LastStderr);
+    IReadOnlyList<string> LastStderr,
+    int Generation);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Pier.Configuration;
 using Pier.Control;
@@ -11,22 +12,28 @@ namespace Pier.Hosting;
 /// <summary>
 /// `pier up`: runs one configuration in the foreground. Data flows one way: config → pools of
 /// supervised workers → routing snapshots → front door. Shutdown runs the other way: the front door
-/// drains first, while the workers still serve, then the workers stop.
+/// drains first, while the workers still serve, then the workers stop. Deploys (reload, restart,
+/// scale) run one at a time.
 /// </summary>
 internal sealed class PierHost
 {
-    private readonly PierConfig _config;
+    private readonly string? _stateOverride;
     private readonly TextWriter _console;
     private readonly bool _color;
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly Dictionary<string, Destination> _destinations = new();
     private readonly object _routesLock = new();
-    private readonly List<ServicePool> _pools = new();
+    private readonly SemaphoreSlim _deploying = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile PierConfig _config;
+    private volatile ServicePool[] _pools = [];
     private FrontDoor? _frontDoor;
+    private SupervisionContext? _context;
 
-    public PierHost(PierConfig config, TextWriter console, bool color)
+    public PierHost(PierConfig config, string? stateOverride, TextWriter console, bool color)
     {
         _config = config;
+        _stateOverride = stateOverride;
         _console = console;
         _color = color;
     }
@@ -47,31 +54,38 @@ internal sealed class PierHost
             return 1;
         }
 
-        using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
-            stopping.Cancel();
+            _stopping.Cancel();
         }
 
         await using var output = new OutputSink(Path.Combine(state, "logs"), _console, _color);
+        void Say(string message) => output.Write("pier", message);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Say("SIGHUP: reloading the config");
+            _ = ReloadAsync(null, Say, _stopping.Token);
+        });
+
         var ended = await OrphanGuard.EndLeftoversAsync(state);
         if (ended.Count > 0)
-            output.Write("pier", $"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
+            Say($"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
         using var guard = new OrphanGuard(state);
         using var probe = new HealthProbe();
-        var context = new SupervisionContext(output, guard, probe, state, TimeProvider.System);
+        _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync);
 
-        await using var control = new ControlServer(state, Status);
-        await control.StartAsync(stopping.Token);
+        await using var control = new ControlServer(state, this);
+        await control.StartAsync(_stopping.Token);
 
         _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout);
         await using var frontDoor = _frontDoor;
         try
         {
-            await frontDoor.StartAsync(stopping.Token);
+            await frontDoor.StartAsync(_stopping.Token);
         }
         catch (IOException e)
         {
@@ -79,41 +93,192 @@ internal sealed class PierHost
                 "Free the port (`ss -ltnp` shows who holds it) or change `listen.http` in " + _config.FilePath);
             return 1;
         }
-        output.Write("pier", $"{_config.Name}: listening on http {Describe(_config.Listen)} (pid {Environment.ProcessId})");
+        Say($"{_config.Name}: listening on http {Describe(_config.Listen)} (pid {Environment.ProcessId})");
 
-        var failure = await new BeforeStepRunner(_config, output, guard).RunAsync(stopping.Token);
+        await _deploying.WaitAsync();
+        var failure = await new BeforeStepRunner(_config, output, guard).RunAsync(Say, _stopping.Token);
         if (failure is not null)
         {
             await frontDoor.StopAsync();
             await output.DisposeAsync();
-            if (stopping.IsCancellationRequested)
+            if (_stopping.IsCancellationRequested)
                 return 0;
-            await Console.Error.WriteLineAsync(
-                $"pier: before step {failure.Step.Number} (`{failure.Step.Run}`) failed with {failure.Reason.Describe()}; no worker was started.");
+            await Console.Error.WriteLineAsync($"pier: {failure.Message}; no worker was started.");
             if (failure.Tail.Count > 0)
                 await Console.Error.WriteLineAsync("last output:\n  " + string.Join("\n  ", failure.Tail));
-            await Console.Error.WriteLineAsync($"full output: {failure.LogFile}");
-            return failure.Reason.ExitCode is > 0 and < 256 ? failure.Reason.ExitCode : 1;
+            if (failure.LogFile is not null)
+                await Console.Error.WriteLineAsync($"full output: {failure.LogFile}");
+            return failure.ExitCode;
         }
 
-        foreach (var service in _config.Services)
-            _pools.Add(new ServicePool(service, context, _ => RebuildRoutes()));
+        _pools = _config.Services.Select(NewPool).ToArray();
         foreach (var pool in _pools)
             pool.Start();
+        _deploying.Release();
 
         try
         {
-            await Task.Delay(Timeout.Infinite, stopping.Token);
+            await Task.Delay(Timeout.Infinite, _stopping.Token);
         }
         catch (OperationCanceledException)
         {
         }
 
-        output.Write("pier", $"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
+        Say($"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
         await frontDoor.StopAsync();
-        await Task.WhenAll(_pools.Select(p => p.StopAsync()));
-        output.Write("pier", "stopped");
+        await Task.WhenAll(_pools.Select(p => p.StopAsync("Pier is stopping")));
+        Say("stopped");
         return 0;
+    }
+
+    /// <summary>
+    /// Reads the config again and deploys it: validate (a bad file changes nothing), before steps,
+    /// then per service a rolling replacement, a scale, or nothing, as the change needs. Returns
+    /// false when refused or abandoned; the old version then keeps serving.
+    /// </summary>
+    public Task<bool> ReloadAsync(string? service, Action<string> progress, CancellationToken cancellation) =>
+        DeployAsync(progress, cancellation, async () =>
+        {
+            PierConfig next;
+            try
+            {
+                next = ConfigLoader.Load(_config.FilePath, _stateOverride);
+            }
+            catch (ConfigException e)
+            {
+                foreach (var error in e.Errors)
+                    progress(error.ToString());
+                return "the config has errors; nothing was changed";
+            }
+            if (service is not null && next.Services.All(s => s.Name != service))
+                return $"there is no service '{service}' in {next.FilePath}";
+            if (next.Listen != _config.Listen)
+                progress($"listen changed: the front door keeps {Describe(_config.Listen)} until Pier restarts");
+
+            if (next.Before.Count > 0)
+            {
+                var failure = await new BeforeStepRunner(next, _context!.Output, _context.Guard).RunAsync(progress, cancellation);
+                if (failure is not null)
+                {
+                    foreach (var line in failure.Tail)
+                        progress("  " + line);
+                    return failure.Message;
+                }
+            }
+
+            foreach (var wanted in next.Services.Where(s => service is null || s.Name == service))
+            {
+                var pool = _pools.FirstOrDefault(p => p.Service.Name == wanted.Name);
+                string? problem;
+                if (pool is null)
+                {
+                    pool = NewPool(wanted with { Workers = 0 });
+                    _pools = [.. _pools, pool];
+                    progress($"{wanted.Name}: new service");
+                    problem = await pool.ScaleAsync(wanted.Workers, progress, cancellation);
+                }
+                else
+                {
+                    var change = ServiceChanges.Compare(pool.Service, wanted);
+                    progress($"{wanted.Name}: {Describe(change)}");
+                    problem = change == ServiceChange.Scale
+                        ? await pool.ScaleAsync(wanted.Workers, progress, cancellation)
+                        : await pool.ReplaceAsync(wanted, progress, cancellation);
+                }
+                if (problem is not null)
+                    return problem;
+            }
+            if (service is null)
+            {
+                foreach (var removed in _pools.Where(p => next.Services.All(s => s.Name != p.Service.Name)).ToList())
+                {
+                    progress($"{removed.Service.Name}: removed from the config; draining");
+                    await removed.StopAsync("removed from the config");
+                    _pools = _pools.Where(p => p != removed).ToArray();
+                }
+            }
+            _config = next with { Listen = _config.Listen, Services = _pools.Select(p => p.Service).ToList() };
+            RebuildRoutes();
+            return null;
+        });
+
+    /// <summary>`pier restart web.2` replaces one worker; `pier restart web` every worker of the service, rolling.</summary>
+    public Task<bool> RestartAsync(string target, Action<string> progress, CancellationToken cancellation) =>
+        DeployAsync(progress, cancellation, async () =>
+        {
+            var dot = target.LastIndexOf('.');
+            var serviceName = dot > 0 && int.TryParse(target[(dot + 1)..], out _) ? target[..dot] : target;
+            var pool = _pools.FirstOrDefault(p => p.Service.Name == serviceName);
+            if (pool is null)
+                return $"there is no service '{serviceName}'; services: {string.Join(", ", _pools.Select(p => p.Service.Name))}";
+            if (serviceName == target)
+                return await pool.ReplaceAsync(pool.Service, progress, cancellation);
+            var number = int.Parse(target[(dot + 1)..]);
+            if (pool.Workers.All(w => w.Number != number))
+                return $"there is no worker {target}; {serviceName} has {string.Join(", ", pool.Workers.Select(w => w.Id))}";
+            return await pool.RestartAsync(number, progress, cancellation);
+        });
+
+    /// <summary>`pier scale web=6`: adds workers (ready before it returns) or drains the surplus.</summary>
+    public Task<bool> ScaleAsync(string service, int workers, Action<string> progress, CancellationToken cancellation) =>
+        DeployAsync(progress, cancellation, async () =>
+        {
+            var pool = _pools.FirstOrDefault(p => p.Service.Name == service);
+            if (pool is null)
+                return $"there is no service '{service}'; services: {string.Join(", ", _pools.Select(p => p.Service.Name))}";
+            var problem = await pool.ScaleAsync(workers, progress, cancellation);
+            _config = _config with { Services = _pools.Select(p => p.Service).ToList() };
+            return problem;
+        });
+
+    /// <summary>Runs one deploy at a time; the operation returns null on success or why it failed.</summary>
+    private async Task<bool> DeployAsync(Action<string> progress, CancellationToken cancellation, Func<Task<string?>> operation)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _stopping.Token);
+        if (!_deploying.Wait(0))
+        {
+            progress("waiting for the deploy in progress to finish");
+            await _deploying.WaitAsync(linked.Token);
+        }
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var problem = await operation();
+            if (problem is null)
+            {
+                progress($"done in {clock.Elapsed.TotalSeconds:0.0}s");
+                return true;
+            }
+            progress($"abandoned: {problem}; what ran before keeps serving");
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            progress("abandoned: Pier is stopping");
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            progress($"abandoned: {e.Message}; what ran before keeps serving");
+            return false;
+        }
+        finally
+        {
+            _deploying.Release();
+        }
+    }
+
+    private ServicePool NewPool(ServiceConfig service) => new(service, _context!, _ => RebuildRoutes());
+
+    /// <summary>Waits until a worker just taken out of rotation has no request in flight (or the timeout passes).</summary>
+    private async Task DrainAsync(WorkerStatus status, TimeSpan timeout)
+    {
+        Destination? destination;
+        lock (_routesLock)
+            _destinations.TryGetValue($"{status.Id}:{status.Port}", out destination);
+        var clock = Stopwatch.StartNew();
+        while (destination is { InFlight: > 0 } && clock.Elapsed < timeout)
+            await Task.Delay(20);
     }
 
     private void RebuildRoutes()
@@ -127,13 +292,15 @@ internal sealed class PierHost
                 var destinations = new List<Destination>();
                 foreach (var status in pool.Workers.Select(w => w.Status))
                 {
-                    if (status is not { State: WorkerState.Ready, Port: { } port })
+                    if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Port: { } port })
                         continue;
+                    // A stopping worker is out of rotation but kept here until it drained.
                     var key = $"{status.Id}:{port}";
                     live.Add(key);
                     if (!_destinations.TryGetValue(key, out var destination))
                         _destinations[key] = destination = new Destination(status.Id, port);
-                    destinations.Add(destination);
+                    if (status.State == WorkerState.Ready)
+                        destinations.Add(destination);
                 }
                 var hosts = pool.Service.Http!.Hosts.Select(h => h.ToLowerInvariant()).ToList();
                 routes.Add(new ServiceRoute(pool.Service.Name, hosts, destinations.ToArray()));
@@ -144,22 +311,28 @@ internal sealed class PierHost
         }
     }
 
-    private StatusReport Status()
+    public StatusReport Status()
     {
         var now = DateTimeOffset.UtcNow;
-        var services = _config.Services.Select(service =>
+        var config = _config;
+        var pools = _pools;
+        var services = config.Services.Select(service =>
         {
-            var pool = _pools.FirstOrDefault(p => p.Service.Name == service.Name);
-            var workers = pool?.Workers.Select(w => w.Status).Select(s => new WorkerReport(
-                s.Id, s.Pid, s.State.ToString().ToLowerInvariant(), s.Port, s.Restarts,
-                s.StartedAt is { } started ? Math.Round((now - started).TotalSeconds, 1) : null,
-                s.LastExit, s.LastStderr)).ToList() ?? [];
+            var pool = pools.FirstOrDefault(p => p.Service.Name == service.Name);
+            var workers = (pool?.Workers ?? []).Select(w => w.Status).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Generation)
+                .Select(s => new WorkerReport(
+                    s.Id, s.Pid, s.State.ToString().ToLowerInvariant(), s.Port, s.Restarts,
+                    s.StartedAt is { } started ? Math.Round((now - started).TotalSeconds, 1) : null,
+                    s.LastExit, s.LastStderr, s.Generation)).ToList();
             var ready = workers.Count(w => w.State is "ready" or "running");
-            return new ServiceReport(service.Name, service.Http is null ? "background" : "http", service.Workers, ready, workers);
+            return new ServiceReport(service.Name, service.Http is null ? "background" : "http", pool?.Desired ?? service.Workers, ready, workers);
         }).ToList();
-        return new StatusReport(_config.Name, Environment.ProcessId, _startedAt, _config.FilePath, _config.StateDirectory,
-            Describe(_config.Listen), services);
+        return new StatusReport(config.Name, Environment.ProcessId, _startedAt, config.FilePath, config.StateDirectory,
+            Describe(config.Listen), services);
     }
+
+    private static string Describe(ServiceChange change) =>
+        change == ServiceChange.Scale ? "only the worker count changed" : "replacing every worker, rolling";
 
     private static string Describe(ListenConfig listen) =>
         listen.HttpAddress is null ? $":{listen.HttpPort}"

@@ -3,33 +3,177 @@ using Pier.Supervision;
 
 namespace Pier.Replication;
 
-/// <summary>The workers of one service: <see cref="ServiceConfig.Workers"/> supervised slots, run together.</summary>
+/// <summary>
+/// The workers of one service. Holds the desired count and replaces workers the kamal-proxy way:
+/// start the new one, wait until it is ready (it enters rotation by itself), then drain and stop the
+/// old one. A new worker that crashes or is not ready in time abandons the change and the old ones
+/// keep serving.
+/// </summary>
 internal sealed class ServicePool
 {
-    private readonly List<Worker> _workers;
-    private readonly List<Task> _running = new();
-    private readonly CancellationTokenSource _stop = new();
+    /// <summary>A background worker (no health check) counts as started once it stayed up this long.</summary>
+    private static readonly TimeSpan BackgroundSettle = TimeSpan.FromSeconds(1);
+
+    private readonly SupervisionContext _context;
+    private readonly Action<Worker> _changed;
+    private readonly object _lock = new();
+    private Worker[] _workers = [];
+    private int _generation = 1;
 
     public ServicePool(ServiceConfig service, SupervisionContext context, Action<Worker> changed)
     {
         Service = service;
-        _workers = Enumerable.Range(1, service.Workers).Select(n => new Worker(service, n, context, changed)).ToList();
+        _context = context;
+        _changed = changed;
     }
 
-    public ServiceConfig Service { get; }
+    /// <summary>The config the pool's workers run; replaced once a deploy has gone through.</summary>
+    public ServiceConfig Service { get; private set; }
 
-    public IReadOnlyList<Worker> Workers => _workers;
+    /// <summary>Every worker, old and new during a deploy, ordered by slot.</summary>
+    public IReadOnlyList<Worker> Workers => Volatile.Read(ref _workers);
+
+    public int Desired => Service.Workers;
 
     public void Start()
     {
-        foreach (var worker in _workers)
-            _running.Add(Task.Run(() => worker.RunAsync(_stop.Token)));
+        foreach (var number in Enumerable.Range(1, Service.Workers))
+            Add(new Worker(Service, number, _generation, _context, _changed)).Start();
     }
 
-    /// <summary>Stops every worker at once (each SIGTERM, its stop timeout, then SIGKILL) and waits for all.</summary>
-    public async Task StopAsync()
+    /// <summary>Stops every worker at once (drain, SIGTERM, stop timeout, SIGKILL) and waits for all.</summary>
+    public Task StopAsync(string cause) => Task.WhenAll(Workers.Select(w => StopAndRemoveAsync(w, cause)));
+
+    /// <summary>Adds workers (and waits until they are ready) or drains and stops the highest-numbered ones.</summary>
+    public async Task<string?> ScaleAsync(int count, Action<string> progress, CancellationToken cancellation)
     {
-        await _stop.CancelAsync();
-        await Task.WhenAll(_running);
+        var current = Workers.OrderBy(w => w.Number).ToList();
+        Service = Service with { Workers = count };
+        if (count < current.Count)
+        {
+            var surplus = current.Skip(count).ToList();
+            progress($"{Service.Name}: draining {string.Join(", ", surplus.Select(w => w.Id))}");
+            await Task.WhenAll(surplus.Select(w => StopAndRemoveAsync(w, $"scaled down to {count}")));
+            progress($"{Service.Name}: {count} worker(s)");
+            return null;
+        }
+        var added = Enumerable.Range(current.Count == 0 ? 1 : current.Max(w => w.Number) + 1, count - current.Count)
+            .Select(n => Add(new Worker(Service, n, _generation, _context, _changed)))
+            .ToList();
+        foreach (var worker in added)
+        {
+            progress($"{worker.Id}: starting");
+            worker.Start();
+        }
+        var failures = await Task.WhenAll(added.Select(w => WaitStartedAsync(w, progress, cancellation)));
+        var failure = failures.FirstOrDefault(f => f is not null);
+        if (failure is null)
+            progress($"{Service.Name}: {count} worker(s)");
+        return failure;
+    }
+
+    /// <summary>
+    /// Rolling replacement of every worker with <paramref name="next"/>, <c>max_surge</c> at a time.
+    /// Returns null when done, else why it was abandoned.
+    /// </summary>
+    public async Task<string?> ReplaceAsync(ServiceConfig next, Action<string> progress, CancellationToken cancellation)
+    {
+        var generation = Interlocked.Increment(ref _generation);
+        var old = Workers.OrderBy(w => w.Number).ToList();
+        // Slots to fill: the current ones, plus any that the new count adds; surplus old ones are drained at the end.
+        var numbers = old.Select(w => w.Number).Concat(Enumerable.Range((old.Count == 0 ? 0 : old.Max(w => w.Number)) + 1, Math.Max(0, next.Workers - old.Count)))
+            .Take(next.Workers).ToList();
+        var surge = Math.Max(1, (next.Deploy ?? DeployPolicy.Default).MaxSurge);
+        var replaced = 0;
+        foreach (var batch in numbers.Chunk(surge))
+        {
+            var started = batch.Select(n => Add(new Worker(next, n, generation, _context, _changed))).ToList();
+            foreach (var worker in started)
+            {
+                progress($"{worker.Id}: starting (generation {generation})");
+                worker.Start();
+            }
+            var failures = await Task.WhenAll(started.Select(w => WaitStartedAsync(w, progress, cancellation)));
+            if (failures.FirstOrDefault(f => f is not null) is { } failure)
+            {
+                progress($"{next.Name}: deploy abandoned; stopping the new worker(s)");
+                await Task.WhenAll(started.Select(w => StopAndRemoveAsync(w, "deploy abandoned")));
+                return replaced == 0
+                    ? failure
+                    : $"{failure}; {replaced} worker(s) already run the new version, the others the old one";
+            }
+            var retiring = old.Where(w => batch.Contains(w.Number)).ToList();
+            foreach (var worker in retiring)
+                progress($"{worker.Id}: draining generation {worker.Status.Generation}");
+            await Task.WhenAll(retiring.Select(w => StopAndRemoveAsync(w, "replaced by a deploy")));
+            replaced += batch.Length;
+        }
+        var surplus = old.Where(w => !numbers.Contains(w.Number)).ToList();
+        await Task.WhenAll(surplus.Select(w => StopAndRemoveAsync(w, "removed by a deploy")));
+        Service = next;
+        return null;
+    }
+
+    /// <summary>Replaces one worker: its successor first, then the old one is drained. A failed slot simply starts again.</summary>
+    public async Task<string?> RestartAsync(int number, Action<string> progress, CancellationToken cancellation)
+    {
+        var old = Workers.FirstOrDefault(w => w.Number == number);
+        var next = Add(new Worker(Service, number, old?.Status.Generation ?? _generation, _context, _changed));
+        progress($"{next.Id}: starting a replacement");
+        next.Start();
+        if (await WaitStartedAsync(next, progress, cancellation) is { } failure)
+        {
+            await StopAndRemoveAsync(next, "restart abandoned");
+            return failure;
+        }
+        if (old is not null)
+        {
+            progress($"{old.Id}: draining the old process");
+            await StopAndRemoveAsync(old, "restarted by the operator");
+        }
+        return null;
+    }
+
+    /// <summary>Null once the worker is ready (or, without a port, stayed up a moment); else why it did not start.</summary>
+    private async Task<string?> WaitStartedAsync(Worker worker, Action<string> progress, CancellationToken cancellation)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var readyTimeout = (worker.Service.Deploy ?? DeployPolicy.Default).ReadyTimeout;
+        timeout.CancelAfter(readyTimeout);
+        try
+        {
+            var status = await worker.WaitForAsync(s => s.State is WorkerState.Ready or WorkerState.Running or WorkerState.Backoff or WorkerState.Failed, timeout.Token);
+            if (status.State == WorkerState.Running)
+            {
+                await Task.Delay(BackgroundSettle, _context.Time, timeout.Token);
+                status = worker.Status;
+            }
+            if (status.State is WorkerState.Ready or WorkerState.Running)
+            {
+                progress($"{worker.Id}: {status.State.ToString().ToLowerInvariant()} (pid {status.Pid})");
+                return null;
+            }
+            var said = status.LastStderr.Count > 0 ? $"; it said: {string.Join(" | ", status.LastStderr.TakeLast(3))}" : "";
+            return $"{worker.Id} did not start: {status.LastExit}{said}";
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return $"{worker.Id} was not ready within {Worker.Format(readyTimeout)}";
+        }
+    }
+
+    private Worker Add(Worker worker)
+    {
+        lock (_lock)
+            _workers = [.. _workers, worker];
+        return worker;
+    }
+
+    private async Task StopAndRemoveAsync(Worker worker, string cause)
+    {
+        await worker.StopAsync(cause);
+        lock (_lock)
+            _workers = _workers.Where(w => w != worker).ToArray();
+        _changed(worker);
     }
 }

@@ -7,7 +7,8 @@ namespace Pier.Supervision;
 /// Makes sure no worker outlives Pier. A tiny shell process, in its own session, is told the
 /// process group of every worker on its standard input; when Pier dies, even by SIGKILL, that
 /// pipe closes and the guard ends the groups (SIGTERM, then SIGKILL a second later). The groups are
-/// also written to the state directory so that the next start can end anything still left.
+/// also written to the state directory, one file per Pier process (`pier run-before` may run beside
+/// `pier up`), so that the next start can end anything still left.
 /// </summary>
 internal sealed class OrphanGuard : IDisposable
 {
@@ -30,6 +31,8 @@ internal sealed class OrphanGuard : IDisposable
     /// <summary>Marks every worker's environment so leftovers are recognised as ours, not a reused PID.</summary>
     public const string StateVariable = "PIER_STATE";
 
+    private const string GroupsPrefix = "groups-";
+
     private readonly string _groupsFile;
     private readonly HashSet<int> _groups = new();
     private readonly object _lock = new();
@@ -38,7 +41,7 @@ internal sealed class OrphanGuard : IDisposable
 
     public OrphanGuard(string stateDirectory)
     {
-        _groupsFile = Path.Combine(stateDirectory, "groups");
+        _groupsFile = Path.Combine(stateDirectory, $"{GroupsPrefix}{Environment.ProcessId}");
         StartGuard();
     }
 
@@ -103,7 +106,7 @@ internal sealed class OrphanGuard : IDisposable
 
     private void SaveGroups()
     {
-        var temporary = _groupsFile + ".tmp";
+        var temporary = Path.Combine(Path.GetDirectoryName(_groupsFile)!, "." + Path.GetFileName(_groupsFile) + ".tmp");
         File.WriteAllText(temporary, string.Join('\n', _groups) + "\n");
         File.Move(temporary, _groupsFile, overwrite: true);
     }
@@ -114,10 +117,21 @@ internal sealed class OrphanGuard : IDisposable
     /// </summary>
     public static async Task<IReadOnlyList<int>> EndLeftoversAsync(string stateDirectory)
     {
-        var file = Path.Combine(stateDirectory, "groups");
-        if (!File.Exists(file))
+        if (!Directory.Exists(stateDirectory))
             return [];
-        var groups = File.ReadAllLines(file).Select(l => int.TryParse(l, out var g) ? g : 0).Where(g => g > 1).ToHashSet();
+        var groups = new HashSet<int>();
+        var files = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(stateDirectory, GroupsPrefix + "*"))
+        {
+            // A file whose writer still runs is that Pier's business, not leftovers.
+            if (!int.TryParse(Path.GetFileName(file)[GroupsPrefix.Length..], out var owner)
+                || (owner != Environment.ProcessId && Signals.Send(owner, 0)))
+                continue;
+            files.Add(file);
+            foreach (var line in File.ReadAllLines(file))
+                if (int.TryParse(line, out var group) && group > 1)
+                    groups.Add(group);
+        }
         var marker = Encoding.UTF8.GetBytes($"{StateVariable}={stateDirectory}\0");
         var leftovers = ProcessTable.All()
             .Where(p => groups.Contains(p.ProcessGroup) && ProcessTable.EnvironmentContains(p.Pid, marker))
@@ -132,7 +146,8 @@ internal sealed class OrphanGuard : IDisposable
             await Task.Delay(50);
         foreach (var process in leftovers)
             Signals.Send(process.Pid, Signals.SIGKILL);
-        File.Delete(file);
+        foreach (var file in files)
+            File.Delete(file);
         return leftovers.Select(p => p.Pid).ToList();
     }
 

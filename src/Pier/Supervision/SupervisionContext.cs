@@ -1,9 +1,11 @@
 namespace Pier.Supervision;
 
 /// <summary>What every worker slot of one Pier instance shares.</summary>
+/// <param name="Drain">Waits, up to the timeout, until a worker just taken out of rotation has no request in flight.</param>
 internal sealed record SupervisionContext(
     OutputSink Output,
     OrphanGuard Guard,
     HealthProbe Probe,
     string StateDirectory,
-    TimeProvider Time);
+    TimeProvider Time,
+    Func<WorkerStatus, TimeSpan, Task> Drain);

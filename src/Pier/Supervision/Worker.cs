@@ -9,9 +9,6 @@ namespace Pier.Supervision;
 /// </summary>
 internal sealed class Worker
 {
-    /// <summary>A worker that is not ready this long after it started is counted as a failed start.</summary>
-    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-
     private static readonly TimeSpan ReadyPollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LeftoverGrace = TimeSpan.FromSeconds(2);
 
@@ -19,26 +16,60 @@ internal sealed class Worker
     private readonly SupervisionContext _context;
     private readonly RestartBackoff _backoff;
     private readonly Action<Worker> _changed;
+    private readonly CancellationTokenSource _stop = new();
     private volatile WorkerStatus _status;
+    private TaskCompletionSource _statusChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _run = Task.CompletedTask;
+    private string _stopCause = "stopped by Pier";
 
-    public Worker(ServiceConfig service, int number, SupervisionContext context, Action<Worker> changed)
+    /// <param name="generation">Counts deploys: a worker started by the second deploy of its service is generation 2.</param>
+    public Worker(ServiceConfig service, int number, int generation, SupervisionContext context, Action<Worker> changed)
     {
         _service = service;
         _context = context;
         _changed = changed;
         _backoff = new RestartBackoff(service.Restart, Random.Shared);
+        Number = number;
         Id = $"{service.Name}.{number}";
-        _status = new WorkerStatus(Id, service.Name, WorkerState.Starting, null, null, 0, null, null, [], null);
+        _status = new WorkerStatus(Id, service.Name, WorkerState.Starting, null, null, 0, null, null, [], null, generation);
     }
 
     public string Id { get; }
+
+    /// <summary>The slot number: web.2 is 2. A replacement started by a deploy takes the same number.</summary>
+    public int Number { get; }
+
+    public ServiceConfig Service => _service;
 
     public WorkerStatus Status => _status;
 
     public bool IsHttp => _service.Http is not null;
 
+    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+
+    /// <summary>Takes the worker out of rotation, lets its requests finish, stops its process group; returns when it is gone.</summary>
+    public async Task StopAsync(string cause)
+    {
+        _stopCause = cause;
+        await _stop.CancelAsync();
+        await _run;
+    }
+
+    /// <summary>Waits until the status meets the condition; returns that status.</summary>
+    public async Task<WorkerStatus> WaitForAsync(Func<WorkerStatus, bool> condition, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var changed = Volatile.Read(ref _statusChanged).Task;
+            var status = _status;
+            if (condition(status))
+                return status;
+            await changed.WaitAsync(cancellation);
+        }
+    }
+
     /// <summary>Runs the slot until <paramref name="stop"/> fires (then stops the process gracefully) or it gives up.</summary>
-    public async Task RunAsync(CancellationToken stop)
+    private async Task RunAsync(CancellationToken stop)
     {
         var starts = 0;
         while (!stop.IsCancellationRequested)
@@ -54,7 +85,7 @@ internal sealed class Worker
             var startedAt = _context.Time.GetUtcNow();
             Publish(_status with
             {
-                State = WorkerState.Starting, Pid = process.Pid, Port = port, Restarts = Math.Max(0, starts++),
+                State = WorkerState.Starting, Pid = process.Pid, Port = port, Restarts = starts++,
                 StartedAt = startedAt, NextStartAt = null,
             });
 
@@ -63,16 +94,19 @@ internal sealed class Worker
             ExitReason reason;
             if (problem is not null || stop.IsCancellationRequested)
             {
+                var wasReady = _status.State == WorkerState.Ready;
                 Publish(_status with { State = WorkerState.Stopping });
                 if (problem is not null)
                     _context.Output.Write("pier", $"{Id}: {problem}; restarting");
-                reason = await process.StopAsync(_service.StopTimeout, problem ?? "stopped by Pier");
+                else if (wasReady)
+                    await _context.Drain(_status, _service.StopTimeout);
+                reason = await process.StopAsync(_service.StopTimeout, problem ?? _stopCause);
             }
             else
             {
                 // Out of rotation first, then tidy up whatever the worker left in its group.
-                Publish(_status with { State = WorkerState.Backoff, Pid = null, Port = null });
                 reason = process.Reason();
+                Publish(_status with { State = WorkerState.Stopping, Pid = null, Port = null });
                 await process.CleanUpGroupAsync(LeftoverGrace);
             }
             _context.Guard.Forget(process.Pid);
@@ -118,7 +152,8 @@ internal sealed class Worker
     private async Task<string?> WatchAsync(WorkerProcess process, int? port, CancellationToken stop)
     {
         var health = _service.Http?.Health;
-        var readyBy = _context.Time.GetUtcNow() + ReadyTimeout;
+        var readyTimeout = (_service.Deploy ?? DeployPolicy.Default).ReadyTimeout;
+        var readyBy = _context.Time.GetUtcNow() + readyTimeout;
         if (port is { } p)
         {
             string? lastProblem = "not started";
@@ -127,7 +162,7 @@ internal sealed class Worker
                 if (await ExitedOrStoppedWithin(process, ReadyPollInterval, stop))
                     return null;
                 if (_context.Time.GetUtcNow() > readyBy)
-                    return $"not ready within {Format(ReadyTimeout)} ({lastProblem})";
+                    return $"not ready within {Format(readyTimeout)} ({lastProblem})";
                 lastProblem = await _context.Probe.CheckAsync(p, health?.Path, health?.Timeout ?? HealthCheckConfig.DefaultTimeout, stop);
             }
             Publish(_status with { State = WorkerState.Ready });
@@ -176,6 +211,7 @@ internal sealed class Worker
     private void Publish(WorkerStatus status)
     {
         _status = status;
+        Interlocked.Exchange(ref _statusChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         _changed(this);
     }
 

@@ -4,6 +4,7 @@ namespace Pier.Supervision;
 /// <param name="StartedAt">When the current process started; null when none runs.</param>
 /// <param name="LastExit">Why the previous process ended (exit code or signal, and cause).</param>
 /// <param name="LastStderr">The last lines the previous process wrote to stderr.</param>
+/// <param name="Generation">Which deploy of the service started this worker (1 for the first).</param>
 internal sealed record WorkerStatus(
     string Id,
     string Service,
@@ -14,4 +15,5 @@ internal sealed record WorkerStatus(
     DateTimeOffset? StartedAt,
     string? LastExit,
     IReadOnlyList<string> LastStderr,
-    DateTimeOffset? NextStartAt);
+    DateTimeOffset? NextStartAt,
+    int Generation);

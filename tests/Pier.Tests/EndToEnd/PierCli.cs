@@ -28,9 +28,13 @@ internal static class PierCli
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, params string[] args)
     {
         using var process = Create(args, workingDirectory);
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         process.Start();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -38,9 +42,9 @@ internal static class PierCli
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
+            process.Kill();
+            throw new TimeoutException($"`pier {string.Join(' ', args)}` did not end within 60 s; it printed:\n{stdout}\n{stderr}");
         }
-        return (process.ExitCode, await stdout, await stderr);
+        return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 }

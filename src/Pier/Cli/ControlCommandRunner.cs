@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Pier.Control;
+using Spectre.Console;
+
+namespace Pier.Cli;
+
+/// <summary>
+/// What reload, restart and scale share: find the instance, send the request, show progress as it
+/// streams (or the raw NDJSON with --json), and turn the outcome into the exit code.
+/// </summary>
+internal static class ControlCommandRunner
+{
+    public static async Task<int> RunAsync(string? configPath, string? stateOverride, bool json, string pathAndQuery, CancellationToken cancellation)
+    {
+        var stateDirectory = InstanceLocator.StateDirectory(configPath, stateOverride, Console.Error);
+        if (stateDirectory is null)
+            return ExitCodes.UsageOrConfig;
+        using var client = new ControlClient(stateDirectory);
+        var ok = await client.StreamAsync(pathAndQuery, item =>
+        {
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(item, ControlJson.Line));
+            else if (item.Ok is { } done)
+                AnsiConsole.MarkupLine(done ? "[green]ok[/]" : "[red]failed[/]");
+            else
+                AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(item.Message)}");
+        }, cancellation);
+        if (ok is null)
+        {
+            await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath}); start it with `pier up`");
+            return ExitCodes.Failed;
+        }
+        return ok.Value ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}
