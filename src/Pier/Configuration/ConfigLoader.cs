@@ -258,9 +258,10 @@ internal sealed class ConfigLoader
         }
 
         policy = policy with { Lock = configured };
-        if (!policy.LockIsPostgres && configured.Contains("://", StringComparison.Ordinal))
+        if ((!policy.LockIsPostgres && configured.Contains("://", StringComparison.Ordinal))
+            || (policy.LockIsPostgres && !Uri.TryCreate(configured, UriKind.Absolute, out _)))
         {
-            _reader.Error(lockNode!, "lock", "expected a lock file path or a postgres:// URL");
+            _reader.Error(lockNode!, "lock", "expected a lock file path or a URL like postgres://user@host:5432/database");
         }
 
         return policy.LockIsPostgres ? policy : policy with { Lock = Path.GetFullPath(Path.Combine(_baseDirectory, configured)) };

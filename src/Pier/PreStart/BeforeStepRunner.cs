@@ -21,16 +21,22 @@ internal sealed class BeforeStepRunner(PierConfig config, OutputSink output, Orp
         if (config.Before.Count == 0)
             return null;
         var policy = config.BeforePolicy ?? new BeforePolicy(BeforePolicy.DefaultTimeout, Path.Combine(config.StateDirectory, "before.lock"));
-        IDisposable held;
+        IAsyncDisposable held;
         try
         {
-            held = await BeforeStepLock.AcquireAsync(policy.Lock, policy.Timeout, progress, cancellation);
+            held = policy.LockIsPostgres
+                ? await PostgresStepLock.AcquireAsync(policy.Lock, config.Name, policy.Timeout, progress, cancellation)
+                : await FileStepLock.AcquireAsync(policy.Lock, policy.Timeout, progress, cancellation);
         }
         catch (TimeoutException e)
         {
             return new Failure(e.Message, 1, [], null);
         }
-        using (held)
+        catch (Npgsql.NpgsqlException e)
+        {
+            return new Failure($"cannot take the before-steps lock in {PostgresUrl.Redact(policy.Lock)}: {e.Message}", 1, [], null);
+        }
+        await using (held)
         {
             foreach (var step in config.Before)
             {

@@ -153,22 +153,26 @@ internal sealed class OrphanGuard : IDisposable
 
     public void Dispose()
     {
+        Process? guard;
         lock (_lock)
         {
             _disposed = true;
-            if (_guard is null)
-                return;
-            // Closing the pipe is the guard's signal; by now the groups it knows are empty.
-            try
-            {
-                _guard.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-            }
-            _guard.Dispose();
+            guard = _guard;
             if (_groups.Count == 0)
                 File.Delete(_groupsFile);
         }
+        if (guard is null)
+            return;
+        // Outside the lock: the guard's Exited handler takes it, and Process.Dispose may wait for that handler.
+        guard.EnableRaisingEvents = false;
+        try
+        {
+            // Closing the pipe is the guard's signal; by now the groups it knows are empty.
+            guard.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+        guard.Dispose();
     }
 }

@@ -250,4 +250,55 @@ public sealed class DeployTests
         Assert.Equal(times.Order(), times);
         Assert.Contains(runs, r => r.Stdout.Contains("waiting"));
     }
+
+    [Fact]
+    public async Task PostgresAdvisoryLock_KeepsStepsOfSeveralInstancesApart()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        using var dir = new TestDirectory();
+        var log = Path.Combine(dir.Path, "steps.log");
+        dir.Write("pier.yaml", $$"""
+            name: pg-lock
+            services:
+              web:
+                run: sleep 60
+            before:
+              - echo "start $(date +%s.%N)" >> {{log}}; sleep 0.5; echo "end $(date +%s.%N)" >> {{log}}
+            lock: {{postgres.Url}}
+            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}" }
+            """);
+
+        // Three instances with state directories of their own: only the database lock is shared.
+        var runs = await Task.WhenAll(Enumerable.Range(1, 3).Select(i =>
+            PierCli.RunAsync(dir.Path, "run-before", "--state", Path.Combine(dir.Path, $"state{i}"))));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr));
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(6, lines.Length);
+        for (var i = 0; i < lines.Length; i++)
+            Assert.StartsWith(i % 2 == 0 ? "start" : "end", lines[i]);
+        Assert.Contains(runs, r => r.Stdout.Contains("waiting for the advisory lock"));
+    }
+
+    [Fact]
+    public async Task PostgresLock_ThatCannotBeReached_FailsWithAClearMessage()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", $$"""
+            name: pg-down
+            services:
+              web:
+                run: sleep 60
+            before:
+              - touch {{dir.Path}}/ran
+            lock: postgres://postgres:secret@127.0.0.1:{{Loopback.FreePort()}}/postgres
+            """);
+
+        var (code, _, stderr) = await PierCli.RunAsync(dir.Path, "run-before");
+
+        Assert.Equal(1, code);
+        Assert.Contains("cannot take the before-steps lock in postgres://postgres@127.0.0.1", stderr);
+        Assert.DoesNotContain("secret", stderr);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "ran")));
+    }
 }

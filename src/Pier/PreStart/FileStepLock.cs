@@ -7,16 +7,16 @@ namespace Pier.PreStart;
 /// every Pier started on the same config opens (a second `pier up` or `pier reload` waits here). The
 /// kernel drops the lock when its holder dies, so a killed Pier never leaves it stuck.
 /// </summary>
-internal sealed class BeforeStepLock : IDisposable
+internal sealed class FileStepLock : IAsyncDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     private readonly FileStream _file;
 
-    private BeforeStepLock(FileStream file) => _file = file;
+    private FileStepLock(FileStream file) => _file = file;
 
     /// <summary>Takes the lock, reporting once that it waits; throws TimeoutException after <paramref name="timeout"/>.</summary>
-    public static async Task<BeforeStepLock> AcquireAsync(string path, TimeSpan timeout, Action<string> progress, CancellationToken cancellation)
+    public static async Task<FileStepLock> AcquireAsync(string path, TimeSpan timeout, Action<string> progress, CancellationToken cancellation)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var waited = Stopwatch.StartNew();
@@ -32,7 +32,7 @@ internal sealed class BeforeStepLock : IDisposable
                 file.Flush();
                 if (told)
                     progress($"before steps: got the lock after {waited.Elapsed.TotalSeconds:0.0}s");
-                return new BeforeStepLock(file);
+                return new FileStepLock(file);
             }
             catch (IOException) when (waited.Elapsed < timeout)
             {
@@ -64,5 +64,5 @@ internal sealed class BeforeStepLock : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public ValueTask DisposeAsync() => _file.DisposeAsync();
 }
