@@ -17,6 +17,8 @@ internal static class PierCommandLine
         RestartCommand.Create(),
         ScaleCommand.Create(),
         RunBeforeCommand.Create(),
+        TopCommand.Create(),
+        EventsCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Pier.Configuration;
 using Pier.Control;
 using Spectre.Console;
 
@@ -44,31 +45,14 @@ internal static class StatusCommand
 
     private static void Render(StatusReport report)
     {
-        var uptime = DateTimeOffset.UtcNow - report.StartedAt;
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/]  pid {report.Pid}, up {Duration(uptime.TotalSeconds)}, http {Markup.Escape(report.Listen)}");
         if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = 240;
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("WORKER", "STATE", "PID", "PORT", "RESTARTS", "UPTIME")
-            .AddColumn(new TableColumn("LAST EXIT").NoWrap());
-        foreach (var service in report.Services)
-        {
-            table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
-                new Markup($"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
-                new Text(""), new Text(""), new Text(""), new Text(""), new Text(service.Kind));
-            foreach (var w in service.Workers)
-            {
-                table.AddRow(
-                    new Text("  " + w.Id),
-                    new Markup($"[{Colour(w.State)}]{w.State}[/]"),
-                    new Text(w.Pid?.ToString() ?? "-"),
-                    new Text(w.Port?.ToString() ?? "-"),
-                    new Text(w.Restarts.ToString()),
-                    new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
-                    new Text(w.LastExit ?? ""));
-            }
-        }
-        AnsiConsole.Write(table);
+        var uptime = DateTimeOffset.UtcNow - report.StartedAt;
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/]  pid {report.Pid}, up {Duration(uptime.TotalSeconds)}, http {Markup.Escape(report.Listen)}");
+        AnsiConsole.MarkupLine($"host: cpu {report.Host.CpuPercent:0}% of {report.Host.Cores} cores; memory budget {Markup.Escape(report.Host.MemoryBudget)}");
+        AnsiConsole.Write(Table(report));
+        foreach (var service in report.Services.Where(s => s.Note is not null))
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(service.Name)}[/]: {Markup.Escape(service.Note!)}");
 
         // What a failing worker said last is usually the answer to "why": show it whole, below the table.
         foreach (var w in report.Services.SelectMany(s => s.Workers).Where(w => w.State is "failed" or "backoff" && w.LastStderr.Count > 0))
@@ -77,6 +61,35 @@ internal static class StatusCommand
             foreach (var line in w.LastStderr)
                 AnsiConsole.WriteLine("  " + line);
         }
+    }
+
+    /// <summary>The worker table, shared with `pier top`.</summary>
+    internal static Table Table(StatusReport report)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME")
+            .AddColumn(new TableColumn("LAST EXIT").NoWrap());
+        foreach (var service in report.Services)
+        {
+            table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
+                new Markup($"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
+                new Text(""), new Text(""), new Text($"{service.CpuPercent:0}%"), new Text(ByteSize.Format(service.MemoryBytes)),
+                new Text(""), new Text(""), new Text(service.Kind));
+            foreach (var w in service.Workers)
+            {
+                table.AddRow(
+                    new Text("  " + w.Id),
+                    new Markup($"[{Colour(w.State)}]{w.State}[/]"),
+                    new Text(w.Pid?.ToString() ?? "-"),
+                    new Text(w.Port?.ToString() ?? "-"),
+                    new Text(w.CpuPercent is { } cpu ? $"{cpu:0}%" : "-"),
+                    new Text(w.MemoryBytes is { } memory ? ByteSize.Format(memory) : "-"),
+                    new Text(w.Restarts.ToString()),
+                    new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
+                    new Text(w.LastExit ?? ""));
+            }
+        }
+        return table;
     }
 
     private static string Colour(string state) => state switch

@@ -63,4 +63,13 @@ internal static class ByteSize
             return false;
         }
     }
+
+    /// <summary>A size for people: 612 MiB, 1.5 GiB.</summary>
+    public static string Format(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0} MiB",
+        >= 1L << 10 => $"{bytes / (double)(1L << 10):0} KiB",
+        _ => $"{bytes} B",
+    };
 }

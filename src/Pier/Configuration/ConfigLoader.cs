@@ -88,17 +88,16 @@ internal sealed class ConfigLoader
         var beforePolicy = ReadBeforePolicy(fields);
 
         // Parts of the file that later work implements; only their shape is checked here.
-        foreach (var key in (string[])["https", "admin"])
+        if (fields.TryGetValue("https", out var httpsNode))
         {
-            if (fields.TryGetValue(key, out var node))
-            {
-                _reader.Mapping(node, key);
-            }
+            _reader.Mapping(httpsNode, "https");
         }
+
+        var admin = fields.TryGetValue("admin", out var adminNode) ? ReadAdmin(adminNode) : AdminConfig.Default;
 
         return name is null
             ? null
-            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy);
+            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy, Admin: admin);
     }
 
     private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
@@ -193,6 +192,22 @@ internal sealed class ConfigLoader
         }
 
         return listen;
+    }
+
+    private AdminConfig ReadAdmin(YamlNode node)
+    {
+        if (_reader.Mapping(node, "admin", "expected a mapping like { listen: 127.0.0.1:9180 }") is not { } mapping)
+        {
+            return AdminConfig.Default;
+        }
+
+        var fields = _reader.Fields(mapping, "admin", ["listen"]);
+        if (fields.TryGetValue("listen", out var listenNode) && ReadEndpoint(listenNode, "admin.listen") is { } endpoint)
+        {
+            return new AdminConfig(endpoint.Address ?? "0.0.0.0", endpoint.Port, true);
+        }
+
+        return AdminConfig.Default;
     }
 
     private (string? Address, int Port)? ReadEndpoint(YamlNode node, string field)

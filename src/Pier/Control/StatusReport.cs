@@ -8,10 +8,16 @@ internal sealed record StatusReport(
     string ConfigFile,
     string StateDirectory,
     string Listen,
-    IReadOnlyList<ServiceReport> Services);
+    IReadOnlyList<ServiceReport> Services,
+    HostReport Host);
+
+/// <param name="CpuPercent">Busy share of all cores, 0–100.</param>
+internal sealed record HostReport(double CpuPercent, int Cores, long MemoryTotalBytes, long MemoryAvailableBytes, string MemoryBudget);
 
 /// <param name="Kind">"http" for a service behind the front door, "background" otherwise.</param>
-internal sealed record ServiceReport(string Name, string Kind, int Desired, int Ready, IReadOnlyList<WorkerReport> Workers);
+/// <param name="Note">Why fewer workers run than desired (the memory budget), when that is so.</param>
+internal sealed record ServiceReport(string Name, string Kind, int Desired, int Ready, IReadOnlyList<WorkerReport> Workers,
+    double CpuPercent, long MemoryBytes, string? Note);
 
 /// <param name="State">starting, ready, running, stopping, backoff, failed or stopped.</param>
 internal sealed record WorkerReport(
@@ -23,4 +29,6 @@ internal sealed record WorkerReport(
     double? UptimeSeconds,
     string? LastExit,
     IReadOnlyList<string> LastStderr,
-    int Generation);
+    int Generation,
+    double? CpuPercent,
+    long? MemoryBytes);

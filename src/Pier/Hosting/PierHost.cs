@@ -4,6 +4,7 @@ using Pier.Configuration;
 using Pier.Control;
 using Pier.PreStart;
 using Pier.Replication;
+using Pier.Resources;
 using Pier.Routing;
 using Pier.Supervision;
 
@@ -27,8 +28,14 @@ internal sealed class PierHost
     private readonly CancellationTokenSource _stopping = new();
     private volatile PierConfig _config;
     private volatile ServicePool[] _pools = [];
+    private readonly ResourceSampler _sampler = new();
+    private readonly MemoryWatch _memoryWatch = new();
+    private readonly PierMetrics _metrics = new();
+    // Weak keys: a worker that is gone takes its entry with it.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Worker, WorkerStatus> _lastSeen = new();
     private FrontDoor? _frontDoor;
     private SupervisionContext? _context;
+    private EventHistory? _events;
 
     public PierHost(PierConfig config, string? stateOverride, TextWriter console, bool color)
     {
@@ -78,10 +85,13 @@ internal sealed class PierHost
         using var probe = new HealthProbe();
         _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync);
 
+        await using var events = _events = new EventHistory(state);
+
         await using var control = new ControlServer(state, this);
         await control.StartAsync(_stopping.Token);
+        await using var admin = await StartAdminAsync(Say);
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics);
         await using var frontDoor = _frontDoor;
         try
         {
@@ -116,13 +126,7 @@ internal sealed class PierHost
             pool.Start();
         _deploying.Release();
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, _stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await SampleUntilStoppedAsync(Say);
 
         Say($"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
         await frontDoor.StopAsync();
@@ -137,7 +141,7 @@ internal sealed class PierHost
     /// false when refused or abandoned; the old version then keeps serving.
     /// </summary>
     public Task<bool> ReloadAsync(string? service, Action<string> progress, CancellationToken cancellation) =>
-        DeployAsync(progress, cancellation, async () =>
+        DeployAsync("deploy", service is null ? "reload" : $"reload of {service}", progress, cancellation, async () =>
         {
             PierConfig next;
             try
@@ -204,7 +208,7 @@ internal sealed class PierHost
 
     /// <summary>`pier restart web.2` replaces one worker; `pier restart web` every worker of the service, rolling.</summary>
     public Task<bool> RestartAsync(string target, Action<string> progress, CancellationToken cancellation) =>
-        DeployAsync(progress, cancellation, async () =>
+        DeployAsync("deploy", $"restart of {target}", progress, cancellation, async () =>
         {
             var dot = target.LastIndexOf('.');
             var serviceName = dot > 0 && int.TryParse(target[(dot + 1)..], out _) ? target[..dot] : target;
@@ -216,12 +220,12 @@ internal sealed class PierHost
             var number = int.Parse(target[(dot + 1)..]);
             if (pool.Workers.All(w => w.Number != number))
                 return $"there is no worker {target}; {serviceName} has {string.Join(", ", pool.Workers.Select(w => w.Id))}";
-            return await pool.RestartAsync(number, progress, cancellation);
+            return await pool.RestartAsync(number, progress, cancellation, "restarted by the operator");
         });
 
     /// <summary>`pier scale web=6`: adds workers (ready before it returns) or drains the surplus.</summary>
     public Task<bool> ScaleAsync(string service, int workers, Action<string> progress, CancellationToken cancellation) =>
-        DeployAsync(progress, cancellation, async () =>
+        DeployAsync("scale", $"scale {service}={workers}", progress, cancellation, async () =>
         {
             var pool = _pools.FirstOrDefault(p => p.Service.Name == service);
             if (pool is null)
@@ -232,7 +236,7 @@ internal sealed class PierHost
         });
 
     /// <summary>Runs one deploy at a time; the operation returns null on success or why it failed.</summary>
-    private async Task<bool> DeployAsync(Action<string> progress, CancellationToken cancellation, Func<Task<string?>> operation)
+    private async Task<bool> DeployAsync(string kind, string description, Action<string> progress, CancellationToken cancellation, Func<Task<string?>> operation)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _stopping.Token);
         if (!_deploying.Wait(0))
@@ -247,9 +251,11 @@ internal sealed class PierHost
             if (problem is null)
             {
                 progress($"done in {clock.Elapsed.TotalSeconds:0.0}s");
+                _events?.Record(kind, null, null, $"{description}: done in {clock.Elapsed.TotalSeconds:0.0}s");
                 return true;
             }
             progress($"abandoned: {problem}; what ran before keeps serving");
+            _events?.Record(kind, null, null, $"{description}: abandoned: {problem}");
             return false;
         }
         catch (OperationCanceledException)
@@ -268,7 +274,114 @@ internal sealed class PierHost
         }
     }
 
-    private ServicePool NewPool(ServiceConfig service) => new(service, _context!, _ => RebuildRoutes());
+    private ServicePool NewPool(ServiceConfig service) => new(service, _context!, OnWorkerChanged, () => _sampler.Latest);
+
+    private void OnWorkerChanged(Worker worker)
+    {
+        RebuildRoutes();
+        RecordEvent(worker);
+    }
+
+    /// <summary>Turns worker state changes into the event history: starts, readiness, exits (with memory at death), failures, stops.</summary>
+    private void RecordEvent(Worker worker)
+    {
+        var now = worker.Status;
+        WorkerStatus? before;
+        lock (_lastSeen)
+        {
+            _lastSeen.TryGetValue(worker, out before);
+            _lastSeen.AddOrUpdate(worker, now);
+        }
+        if (_events is null || (before?.State == now.State && before.Pid == now.Pid))
+            return;
+        var (kind, message) = now.State switch
+        {
+            WorkerState.Starting when now.Pid != before?.Pid => ("start", $"{now.Id} started (pid {now.Pid}, generation {now.Generation})"),
+            WorkerState.Ready when before?.State != WorkerState.Ready => ("ready", $"{now.Id} ready on port {now.Port} (pid {now.Pid})"),
+            WorkerState.Backoff when before?.State != WorkerState.Backoff => ("exit", $"{now.Id} exited: {now.LastExit}{Died(before)}{Said(now)}"),
+            WorkerState.Failed => ("failed", $"{now.Id} failed: {now.LastExit}{Said(now)}"),
+            WorkerState.Stopped => ("stop", $"{now.Id} stopped: {now.LastExit}"),
+            _ => (null, null),
+        };
+        if (kind is not null)
+            _events.Record(kind, now.Service, now.Id, message!);
+    }
+
+    private string Died(WorkerStatus? before) =>
+        before?.Pid is { } pid && _sampler.Latest.Workers.TryGetValue(pid, out var use) ? $"; memory at the end: {ByteSize.Format(use.MemoryBytes)}" : "";
+
+    private static string Said(WorkerStatus status) => status.LastStderr.Count > 0 ? $"; last stderr: {status.LastStderr[^1]}" : "";
+
+    private async Task<AdminServer?> StartAdminAsync(Action<string> say)
+    {
+        var config = _config.Admin ?? AdminConfig.Default;
+        var admin = new AdminServer(config, _metrics);
+        try
+        {
+            await admin.StartAsync(_stopping.Token);
+            say($"metrics on http://{config.Address}:{config.Port}/metrics");
+            return admin;
+        }
+        catch (IOException e) when (!config.Explicit)
+        {
+            await admin.DisposeAsync();
+            say($"admin listener {config.Address}:{config.Port} is not available ({e.Message}); /metrics is off. Set `admin: {{ listen: ADDRESS:PORT }}` to choose another");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every second until Pier stops: sample CPU and memory, feed the metrics, and recycle workers
+    /// that stay above their memory limit.
+    /// </summary>
+    private async Task SampleUntilStoppedAsync(Action<string> say)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                var workers = _pools.SelectMany(p => p.Workers).ToList();
+                var usage = _sampler.Sample(workers.Select(w => w.Status.Pid).OfType<int>().ToList());
+                _metrics.Update(usage, workers.Select(w => w.Status));
+                var due = _memoryWatch.Observe(workers
+                    .Where(w => w.Status is { State: WorkerState.Ready or WorkerState.Running, Pid: not null })
+                    .Select(w => (w.Status.Pid!.Value, usage.Workers.TryGetValue(w.Status.Pid!.Value, out var u) ? u.MemoryBytes : 0, w.Service.Memory?.Limit)));
+                foreach (var pid in due)
+                {
+                    if (workers.FirstOrDefault(w => w.Status.Pid == pid) is { } worker)
+                        _ = RecycleAsync(worker, usage.Workers[pid].MemoryBytes, say);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Replaces a worker over its memory limit, gracefully: the successor is ready before the old one drains.</summary>
+    private async Task RecycleAsync(Worker worker, long memory, Action<string> say)
+    {
+        var pool = _pools.FirstOrDefault(p => p.Workers.Contains(worker));
+        // A deploy in progress replaces the worker anyway; the watch fires again if it is still needed.
+        if (pool is null || !_deploying.Wait(0))
+            return;
+        try
+        {
+            var message = $"recycled {worker.Id}: {ByteSize.Format(memory)} > {ByteSize.Format(worker.Service.Memory!.Limit!.Value)}";
+            say(message);
+            _events?.Record("recycle", worker.Service.Name, worker.Id, message);
+            if (await pool.RestartAsync(worker.Number, say, _stopping.Token, "recycled: over its memory limit") is { } problem)
+                say($"recycling {worker.Id} failed: {problem}; it keeps running");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _deploying.Release();
+        }
+    }
 
     /// <summary>Waits until a worker just taken out of rotation has no request in flight (or the timeout passes).</summary>
     private async Task DrainAsync(WorkerStatus status, TimeSpan timeout)
@@ -316,6 +429,7 @@ internal sealed class PierHost
         var now = DateTimeOffset.UtcNow;
         var config = _config;
         var pools = _pools;
+        var usage = _sampler.Latest;
         var services = config.Services.Select(service =>
         {
             var pool = pools.FirstOrDefault(p => p.Service.Name == service.Name);
@@ -323,12 +437,18 @@ internal sealed class PierHost
                 .Select(s => new WorkerReport(
                     s.Id, s.Pid, s.State.ToString().ToLowerInvariant(), s.Port, s.Restarts,
                     s.StartedAt is { } started ? Math.Round((now - started).TotalSeconds, 1) : null,
-                    s.LastExit, s.LastStderr, s.Generation)).ToList();
+                    s.LastExit, s.LastStderr, s.Generation,
+                    s.Pid is { } pid && usage.Workers.TryGetValue(pid, out var use) ? use.CpuPercent : null,
+                    s.Pid is { } p && usage.Workers.TryGetValue(p, out var used) ? used.MemoryBytes : null)).ToList();
             var ready = workers.Count(w => w.State is "ready" or "running");
-            return new ServiceReport(service.Name, service.Http is null ? "background" : "http", pool?.Desired ?? service.Workers, ready, workers);
+            return new ServiceReport(service.Name, service.Http is null ? "background" : "http", pool?.Desired ?? service.Workers, ready, workers,
+                Math.Round(workers.Sum(w => w.CpuPercent ?? 0), 1), workers.Sum(w => w.MemoryBytes ?? 0), pool?.Note);
         }).ToList();
+        var host = usage.Host;
+        var budget = $"{MemoryBudget.Fraction * 100:0}% of {ByteSize.Format(host.MemoryTotalBytes)}; {ByteSize.Format(host.MemoryAvailableBytes)} available, " +
+            $"workers use {ByteSize.Format(services.Sum(s => s.MemoryBytes))}";
         return new StatusReport(config.Name, Environment.ProcessId, _startedAt, config.FilePath, config.StateDirectory,
-            Describe(config.Listen), services);
+            Describe(config.Listen), services, new HostReport(host.CpuPercent, host.Cores, host.MemoryTotalBytes, host.MemoryAvailableBytes, budget));
     }
 
     private static string Describe(ServiceChange change) =>

@@ -1,4 +1,5 @@
 using Pier.Configuration;
+using Pier.Resources;
 using Pier.Supervision;
 
 namespace Pier.Replication;
@@ -16,16 +17,21 @@ internal sealed class ServicePool
 
     private readonly SupervisionContext _context;
     private readonly Action<Worker> _changed;
+    private readonly Func<UsageSnapshot> _usage;
     private readonly object _lock = new();
     private Worker[] _workers = [];
     private int _generation = 1;
 
-    public ServicePool(ServiceConfig service, SupervisionContext context, Action<Worker> changed)
+    public ServicePool(ServiceConfig service, SupervisionContext context, Action<Worker> changed, Func<UsageSnapshot> usage)
     {
         Service = service;
         _context = context;
         _changed = changed;
+        _usage = usage;
     }
+
+    /// <summary>Why fewer workers run than desired, when the memory budget said so.</summary>
+    public string? Note { get; private set; }
 
     /// <summary>The config the pool's workers run; replaced once a deploy has gone through.</summary>
     public ServiceConfig Service { get; private set; }
@@ -37,8 +43,21 @@ internal sealed class ServicePool
 
     public void Start()
     {
-        foreach (var number in Enumerable.Range(1, Service.Workers))
+        foreach (var number in Enumerable.Range(1, Affordable(Service.Workers)))
             Add(new Worker(Service, number, _generation, _context, _changed)).Start();
+    }
+
+    /// <summary>How many workers in all the memory budget allows, out of <paramref name="count"/>; sets <see cref="Note"/>.</summary>
+    private int Affordable(int count)
+    {
+        var usage = _usage();
+        var running = Workers.Where(w => w.Status.Pid is not null).ToList();
+        var measured = running.Select(w => usage.Workers.TryGetValue(w.Status.Pid!.Value, out var u) ? u.MemoryBytes : 0);
+        var (fit, why) = MemoryBudget.Check(count - Workers.Count, MemoryBudget.PerWorker(Service, measured), MemoryInfo.Read());
+        Note = why;
+        if (why is not null)
+            _context.Output.Write("pier", $"{Service.Name}: {why}", isError: true);
+        return Workers.Count + fit;
     }
 
     /// <summary>Stops every worker at once (drain, SIGTERM, stop timeout, SIGKILL) and waits for all.</summary>
@@ -49,6 +68,7 @@ internal sealed class ServicePool
     {
         var current = Workers.OrderBy(w => w.Number).ToList();
         Service = Service with { Workers = count };
+        Note = null;
         if (count < current.Count)
         {
             var surplus = current.Skip(count).ToList();
@@ -57,7 +77,10 @@ internal sealed class ServicePool
             progress($"{Service.Name}: {count} worker(s)");
             return null;
         }
-        var added = Enumerable.Range(current.Count == 0 ? 1 : current.Max(w => w.Number) + 1, count - current.Count)
+        var affordable = Affordable(count);
+        if (Note is not null)
+            progress($"{Service.Name}: {Note}");
+        var added = Enumerable.Range(current.Count == 0 ? 1 : current.Max(w => w.Number) + 1, affordable - current.Count)
             .Select(n => Add(new Worker(Service, n, _generation, _context, _changed)))
             .ToList();
         foreach (var worker in added)
@@ -68,7 +91,7 @@ internal sealed class ServicePool
         var failures = await Task.WhenAll(added.Select(w => WaitStartedAsync(w, progress, cancellation)));
         var failure = failures.FirstOrDefault(f => f is not null);
         if (failure is null)
-            progress($"{Service.Name}: {count} worker(s)");
+            progress($"{Service.Name}: {affordable} worker(s)");
         return failure;
     }
 
@@ -115,7 +138,7 @@ internal sealed class ServicePool
     }
 
     /// <summary>Replaces one worker: its successor first, then the old one is drained. A failed slot simply starts again.</summary>
-    public async Task<string?> RestartAsync(int number, Action<string> progress, CancellationToken cancellation)
+    public async Task<string?> RestartAsync(int number, Action<string> progress, CancellationToken cancellation, string cause)
     {
         var old = Workers.FirstOrDefault(w => w.Number == number);
         var next = Add(new Worker(Service, number, old?.Status.Generation ?? _generation, _context, _changed));
@@ -129,7 +152,7 @@ internal sealed class ServicePool
         if (old is not null)
         {
             progress($"{old.Id}: draining the old process");
-            await StopAndRemoveAsync(old, "restarted by the operator");
+            await StopAndRemoveAsync(old, cause);
         }
         return null;
     }

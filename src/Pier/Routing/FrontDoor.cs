@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Pier.Configuration;
 using Pier.Hosting;
+using Pier.Resources;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Pier.Routing;
@@ -24,10 +25,12 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
+    private readonly PierMetrics _metrics;
     private volatile RoutingTable _table = RoutingTable.Empty;
 
-    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout)
+    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics)
     {
+        _metrics = metrics;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout);
@@ -72,6 +75,20 @@ internal sealed class FrontDoor : IAsyncDisposable
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
+        _metrics.RequestStarted(route.Service);
+        try
+        {
+            await ForwardToRouteAsync(context, route);
+        }
+        finally
+        {
+            _metrics.RequestFinished(route.Service, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task ForwardToRouteAsync(HttpContext context, ServiceRoute route)
+    {
         List<Destination>? failed = null;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {

@@ -3,7 +3,9 @@ namespace Pier.Supervision;
 /// <summary>Reads the process table from /proc: who is alive, in which process group, with which parent.</summary>
 internal static class ProcessTable
 {
-    internal readonly record struct Entry(int Pid, int ParentPid, int ProcessGroup);
+    /// <param name="CpuTicks">User plus system time so far, in clock ticks (1/100 s on Linux).</param>
+    /// <param name="RssPages">Resident set size in pages.</param>
+    internal readonly record struct Entry(int Pid, int ParentPid, int ProcessGroup, char State, long CpuTicks, long RssPages);
 
     public static IEnumerable<Entry> All()
     {
@@ -33,7 +35,9 @@ internal static class ProcessTable
         }
         // The command name may hold spaces and parentheses: fields start after the last ')'.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return new Entry(pid, int.Parse(fields[1]), int.Parse(fields[2]));
+        // Fields are numbered from 3 (state) here: utime is field 14, stime 15, rss 24 (proc(5)).
+        return new Entry(pid, int.Parse(fields[1]), int.Parse(fields[2]), fields[0][0],
+            long.Parse(fields[11]) + long.Parse(fields[12]), long.Parse(fields[21]));
     }
 
     public static bool EnvironmentContains(int pid, byte[] entry)

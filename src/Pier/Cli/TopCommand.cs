@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Pier.Control;
+using Spectre.Console;
+
+namespace Pier.Cli;
+
+/// <summary>`pier top`: the status table, live, refreshed every second, like htop for the app.</summary>
+internal static class TopCommand
+{
+    public static Command Create()
+    {
+        var config = CliOptions.Config();
+        var state = CliOptions.State();
+        var command = new Command("top", """
+            A live view of every worker: state, CPU, memory, restarts and uptime, refreshed every
+            second until Ctrl-C.
+
+            Example:
+              pier top -c /srv/shop/pier.yaml
+            """)
+        { config, state };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var stateDirectory = InstanceLocator.StateDirectory(parse.GetValue(config), parse.GetValue(state), Console.Error);
+            if (stateDirectory is null)
+                return ExitCodes.UsageOrConfig;
+            using var client = new ControlClient(stateDirectory);
+            if (await client.StatusAsync(cancellation) is not { } first)
+            {
+                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory}; start it with `pier up`");
+                return ExitCodes.Failed;
+            }
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            await AnsiConsole.Live(View(first)).StartAsync(async live =>
+            {
+                try
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                        var report = await client.StatusAsync(stop.Token);
+                        live.UpdateTarget(report is null ? new Markup("[red]Pier stopped answering[/]") : View(report));
+                        live.Refresh();
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Rows View(StatusReport report)
+    {
+        var host = report.Host;
+        var used = host.MemoryTotalBytes == 0 ? 0 : 100.0 * (host.MemoryTotalBytes - host.MemoryAvailableBytes) / host.MemoryTotalBytes;
+        return new Rows(
+            new Markup($"[bold]{Markup.Escape(report.Name)}[/]  {DateTime.Now:HH:mm:ss}  host cpu [bold]{host.CpuPercent:0}%[/] of {host.Cores} cores, " +
+                $"memory [bold]{used:0}%[/] used   [grey](Ctrl-C quits)[/]"),
+            StatusCommand.Table(report));
+    }
+}

@@ -1,0 +1,84 @@
+using Pier.Supervision;
+using Prometheus;
+
+namespace Pier.Resources;
+
+/// <summary>
+/// Everything Pier measures, as Prometheus metrics (prometheus-net) in a registry of its own: per
+/// worker CPU, memory, restarts and readiness; per service requests by status class, latency and
+/// requests in flight; the host's CPU and available memory.
+/// </summary>
+internal sealed class PierMetrics
+{
+    private static readonly string[] StatusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Counter _requests;
+    private readonly Histogram _duration;
+    private readonly Gauge _inFlight;
+    private readonly Gauge _workerCpu;
+    private readonly Gauge _workerMemory;
+    private readonly Gauge _workerRestarts;
+    private readonly Gauge _workerReady;
+    private readonly Gauge _hostCpu;
+    private readonly Gauge _hostMemoryAvailable;
+    private readonly Gauge _hostMemoryTotal;
+    private HashSet<(string Service, string Worker)> _workers = new();
+
+    public PierMetrics()
+    {
+        var factory = Metrics.WithCustomRegistry(_registry);
+        _requests = factory.CreateCounter("pier_requests_total", "Requests answered by the front door, by service and status class.", "service", "code");
+        _duration = factory.CreateHistogram("pier_request_duration_seconds", "Time from request to response end at the front door.",
+            new HistogramConfiguration { LabelNames = ["service"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        _inFlight = factory.CreateGauge("pier_requests_in_flight", "Requests the front door is forwarding now.", "service");
+        _workerCpu = factory.CreateGauge("pier_worker_cpu_percent", "CPU of the worker's process tree, percent of one core.", "service", "worker");
+        _workerMemory = factory.CreateGauge("pier_worker_memory_bytes", "Memory of the worker's process tree (PSS where readable, else RSS).", "service", "worker");
+        _workerRestarts = factory.CreateGauge("pier_worker_restarts", "Times the worker slot was restarted after its process ended.", "service", "worker");
+        _workerReady = factory.CreateGauge("pier_worker_ready", "1 when the worker is ready (HTTP) or running (background), else 0.", "service", "worker");
+        _hostCpu = factory.CreateGauge("pier_host_cpu_percent", "Busy share of all cores of the host.");
+        _hostMemoryAvailable = factory.CreateGauge("pier_host_memory_available_bytes", "MemAvailable of the host.");
+        _hostMemoryTotal = factory.CreateGauge("pier_host_memory_total_bytes", "MemTotal of the host.");
+    }
+
+    public void RequestStarted(string service) => _inFlight.WithLabels(service).Inc();
+
+    public void RequestFinished(string service, int statusCode, TimeSpan elapsed)
+    {
+        _inFlight.WithLabels(service).Dec();
+        _requests.WithLabels(service, StatusClasses[Math.Clamp(statusCode / 100 - 1, 0, 4)]).Inc();
+        _duration.WithLabels(service).Observe(elapsed.TotalSeconds);
+    }
+
+    /// <summary>Replaces the worker and host gauges with one sample; workers that are gone lose their series.</summary>
+    public void Update(UsageSnapshot usage, IEnumerable<WorkerStatus> workers)
+    {
+        var current = new HashSet<(string, string)>();
+        foreach (var status in workers)
+        {
+            var labels = (status.Service, status.Id);
+            if (!current.Add(labels))
+                continue;
+            var ready = status.State is WorkerState.Ready or WorkerState.Running;
+            _workerReady.WithLabels(status.Service, status.Id).Set(ready ? 1 : 0);
+            _workerRestarts.WithLabels(status.Service, status.Id).Set(status.Restarts);
+            if (status.Pid is { } pid && usage.Workers.TryGetValue(pid, out var use))
+            {
+                _workerCpu.WithLabels(status.Service, status.Id).Set(use.CpuPercent);
+                _workerMemory.WithLabels(status.Service, status.Id).Set(use.MemoryBytes);
+            }
+        }
+        foreach (var (service, worker) in _workers.Where(w => !current.Contains(w)))
+        {
+            foreach (var gauge in new[] { _workerReady, _workerRestarts, _workerCpu, _workerMemory })
+                gauge.RemoveLabelled(service, worker);
+        }
+        _workers = current;
+        _hostCpu.Set(usage.Host.CpuPercent);
+        _hostMemoryAvailable.Set(usage.Host.MemoryAvailableBytes);
+        _hostMemoryTotal.Set(usage.Host.MemoryTotalBytes);
+    }
+
+    public Task WriteAsync(Stream destination, CancellationToken cancellation) =>
+        _registry.CollectAndExportAsTextAsync(destination, cancellation);
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Pier.Supervision;
+
+namespace Pier.Resources;
+
+/// <summary>
+/// Samples /proc: CPU and memory of each worker's whole process tree (children of a shell wrapper
+/// or a pre-forking master included), and the host's CPU and available memory. One pass over
+/// /proc/*/stat per sample serves every worker.
+/// </summary>
+internal sealed class ResourceSampler
+{
+    // USER_HZ is 100 on every architecture Linux supports today; /proc reports CPU time in it.
+    private const double TicksPerSecond = 100;
+    private const int PssEvery = 5;
+    private static readonly long PageSize = Environment.SystemPageSize;
+
+    private readonly Dictionary<int, long> _lastTreeTicks = new();
+    private readonly Dictionary<int, long> _pss = new();
+    private long _lastSampleTimestamp;
+    private (long Busy, long Total) _lastHost;
+    private int _samples;
+
+    public UsageSnapshot Latest { get; private set; } = UsageSnapshot.Empty;
+
+    /// <summary>Takes one sample for the given worker PIDs (each the leader of its process group).</summary>
+    public UsageSnapshot Sample(IReadOnlyCollection<int> workerPids)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var elapsed = _lastSampleTimestamp == 0 ? 0 : Stopwatch.GetElapsedTime(_lastSampleTimestamp, now).TotalSeconds;
+        _lastSampleTimestamp = now;
+        var readPss = _samples++ % PssEvery == 0;
+
+        var table = ProcessTable.All().ToList();
+        var children = table.ToLookup(e => e.ParentPid);
+        var byGroup = table.ToLookup(e => e.ProcessGroup);
+        var workers = new Dictionary<int, WorkerUsage>();
+        foreach (var pid in workerPids)
+        {
+            var tree = Tree(pid, children, byGroup);
+            if (tree.Count == 0)
+                continue;
+            var ticks = tree.Sum(e => e.CpuTicks);
+            var cpu = elapsed > 0 && _lastTreeTicks.TryGetValue(pid, out var before)
+                ? Math.Max(0, ticks - before) / TicksPerSecond / elapsed * 100
+                : 0;
+            _lastTreeTicks[pid] = ticks;
+            var rss = tree.Sum(e => e.RssPages) * PageSize;
+            if (readPss)
+                _pss[pid] = tree.Sum(e => Pss(e.Pid) ?? e.RssPages * PageSize);
+            var memory = _pss.TryGetValue(pid, out var pss) ? pss : rss;
+            workers[pid] = new WorkerUsage(pid, Math.Round(cpu, 1), memory, rss, tree.Count);
+        }
+        foreach (var gone in _lastTreeTicks.Keys.Where(p => !workers.ContainsKey(p)).ToList())
+        {
+            _lastTreeTicks.Remove(gone);
+            _pss.Remove(gone);
+        }
+        Latest = new UsageSnapshot(DateTimeOffset.UtcNow, Host(), workers);
+        return Latest;
+    }
+
+    private static List<ProcessTable.Entry> Tree(int pid, ILookup<int, ProcessTable.Entry> children, ILookup<int, ProcessTable.Entry> byGroup)
+    {
+        var seen = new Dictionary<int, ProcessTable.Entry>();
+        var pending = new Stack<ProcessTable.Entry>(byGroup[pid]);
+        while (pending.TryPop(out var entry))
+        {
+            if (entry.State == 'Z' || !seen.TryAdd(entry.Pid, entry))
+                continue;
+            foreach (var child in children[entry.Pid])
+                pending.Push(child);
+        }
+        return seen.Values.ToList();
+    }
+
+    private static long? Pss(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+                if (line.StartsWith("Pss:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(4).Trim().TrimEnd("kB").Trim()) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return null;
+    }
+
+    private HostUsage Host()
+    {
+        double cpu = 0;
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray();
+            var total = fields.Sum();
+            var busy = total - fields[3] - fields[4];
+            if (_lastHost.Total > 0 && total > _lastHost.Total)
+                cpu = Math.Round(100.0 * (busy - _lastHost.Busy) / (total - _lastHost.Total), 1);
+            _lastHost = (busy, total);
+        }
+        catch (IOException)
+        {
+        }
+        var memory = MemoryInfo.Read();
+        return new HostUsage(cpu, Environment.ProcessorCount, memory.TotalBytes, memory.AvailableBytes);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Pier.Tests.EndToEnd;
+
+/// <summary>Measuring, memory limits, the budget, metrics and the event history, with real workers.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ResourceTests
+{
+    private static string Config(int port, int adminPort, string memory = "", int workers = 2) => $$"""
+        name: resources
+        services:
+          web:
+            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
+            dir: {{Examples.FastApi}}
+            workers: {{workers}}
+            http: { health: /healthz }
+            {{memory}}
+        admin: { listen: "127.0.0.1:{{adminPort}}" }
+        listen: { http: "127.0.0.1:{{port}}" }
+        """;
+
+    [Fact]
+    public async Task AWorkerOverItsMemoryLimit_IsRecycled_WithoutAFailedRequest()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort(), "memory: { limit: 150MiB }"));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 2);
+
+        await using var load = new ClientLoop(port);
+        using var client = Loopback.Client(port);
+        var grown = JsonDocument.Parse(await client.GetStringAsync("/grow?mb=200")).RootElement.GetProperty("pid").GetInt32();
+        await pier.WaitForAsync(s => s.Services[0].Workers.All(w => w.Pid != grown && w.State == "ready") && s.Services[0].Workers.Count == 2,
+            TimeSpan.FromSeconds(30), $"the worker with pid {grown} to be recycled");
+        await Task.Delay(300);
+        await load.StopAsync();
+
+        Assert.Empty(load.Failures);
+        var (_, events, _) = await PierCli.RunAsync(dir.Path, "events", "--json");
+        var recycle = JsonDocument.Parse(events).RootElement.EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "recycle");
+        Assert.Matches(new Regex(@"^recycled web\.\d: \d+ MiB > 150 MiB$"), recycle.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task MoreWorkersThanTheBudgetHolds_AreNotStarted_AndStatusSaysWhy()
+    {
+        var available = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemAvailable:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        // Each worker is expected to need 40% of what is available now: two fit, not four.
+        var expectMiB = long.Parse(available) * 4 / 10 / 1024;
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort(), $"memory: {{ expect: {expectMiB}MiB }}", workers: 4));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 2);
+        await Task.Delay(500);
+
+        var (code, stdout, _) = await PierCli.RunAsync(dir.Path, "status", "--json");
+        Assert.Equal(0, code);
+        var web = JsonDocument.Parse(stdout).RootElement.GetProperty("services")[0];
+        Assert.Equal(2, web.GetProperty("workers").GetArrayLength());
+        Assert.Contains("4 more worker(s)", web.GetProperty("note").GetString());
+        Assert.Contains("starting 2", web.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_ParseAsPrometheusText_AndCountTheRequestsSent()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        var adminPort = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, adminPort));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 2);
+
+        using var client = Loopback.Client(port);
+        for (var i = 0; i < 25; i++)
+            (await client.GetAsync("/")).EnsureSuccessStatusCode();
+        for (var i = 0; i < 3; i++)
+            await client.GetAsync("/no-such-page");
+        await Task.Delay(1500);
+        using var admin = Loopback.Client(adminPort);
+        var text = await admin.GetStringAsync("/metrics");
+
+        var samples = PrometheusText.Parse(text);
+        Assert.Equal(25, samples["pier_requests_total{service=\"web\",code=\"2xx\"}"]);
+        Assert.Equal(3, samples["pier_requests_total{service=\"web\",code=\"4xx\"}"]);
+        Assert.Equal(28, samples["pier_request_duration_seconds_count{service=\"web\"}"]);
+        Assert.Equal(1, samples["pier_worker_ready{service=\"web\",worker=\"web.1\"}"]);
+        Assert.True(samples["pier_worker_memory_bytes{service=\"web\",worker=\"web.2\"}"] > 1 << 20);
+        Assert.True(samples["pier_host_memory_total_bytes"] > 0);
+    }
+
+    [Fact]
+    public async Task Events_SurviveAPierRestart()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort(), workers: 1));
+        await using (var first = PierProcess.Start(dir))
+        {
+            await first.WaitForReadyAsync("web", 1);
+            first.Signal(Pier.Supervision.Signals.SIGTERM);
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        }
+        await using var second = PierProcess.Start(dir);
+        await second.WaitForReadyAsync("web", 1);
+        await Task.Delay(500);
+
+        var (code, stdout, _) = await PierCli.RunAsync(dir.Path, "events", "--json", "--service", "web");
+        Assert.Equal(0, code);
+        var kinds = JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.Equal(["start", "ready", "stop", "start", "ready"], kinds);
+    }
+
+    [Fact]
+    public async Task Status_ShowsCpuAndMemoryPerWorker()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort()));
+        await using var pier = PierProcess.Start(dir);
+        var status = await pier.WaitForAsync(s => s.Services[0].Workers.Count == 2 && s.Services[0].Workers.All(w => w.MemoryBytes > 0),
+            TimeSpan.FromSeconds(30), "memory figures for both workers");
+
+        Assert.All(status.Services[0].Workers, w => Assert.InRange(w.MemoryBytes!.Value, 5L << 20, 500L << 20));
+        Assert.True(status.Host.MemoryTotalBytes > 0);
+        var (_, table, _) = await PierCli.RunAsync(dir.Path, "status");
+        Assert.Contains("MEMORY", table);
+        Assert.Contains("MiB", table);
+    }
+}
