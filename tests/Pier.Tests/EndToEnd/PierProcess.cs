@@ -67,12 +67,25 @@ internal sealed class PierProcess : IAsyncDisposable
             if (_process.HasExited)
                 throw new Xunit.Sdk.XunitException($"pier exited with {_process.ExitCode} while waiting for {what}\n{Output}");
             last = await StatusAsync();
-            if (last is not null && condition(last))
+            if (last is not null && Holds(condition, last))
                 return last;
             await Task.Delay(100);
         }
         throw new Xunit.Sdk.XunitException($"timed out after {timeout} waiting for {what}; last status: " +
             (last is null ? "none" : System.Text.Json.JsonSerializer.Serialize(last, ControlJson.Options)) + "\n" + Output);
+    }
+
+    /// <summary>A condition that reads a worker not started yet (an index out of range) simply does not hold yet.</summary>
+    private static bool Holds(Func<StatusReport, bool> condition, StatusReport status)
+    {
+        try
+        {
+            return condition(status);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            return false;
+        }
     }
 
     public Task<StatusReport> WaitForReadyAsync(string service, int count, TimeSpan? timeout = null) =>
