@@ -83,7 +83,14 @@ internal sealed class PierHost
             Say($"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
         using var guard = new OrphanGuard(state);
         using var probe = new HealthProbe();
-        _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync);
+        MemoryCgroups? cgroups = null;
+        if (_config.Services.Any(s => s.Memory?.Hard is not null))
+        {
+            cgroups = MemoryCgroups.Detect(_config.Name, out var unavailable);
+            if (unavailable is not null)
+                Say($"memory.hard is not enforced: {unavailable}; memory.limit (graceful recycling) still applies");
+        }
+        _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync, cgroups);
 
         await using var events = _events = new EventHistory(state);
 
@@ -131,6 +138,7 @@ internal sealed class PierHost
         Say($"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
         await frontDoor.StopAsync();
         await Task.WhenAll(_pools.Select(p => p.StopAsync("Pier is stopping")));
+        cgroups?.Dispose();
         Say("stopped");
         return 0;
     }
@@ -298,7 +306,8 @@ internal sealed class PierHost
         {
             WorkerState.Starting when now.Pid != before?.Pid => ("start", $"{now.Id} started (pid {now.Pid}, generation {now.Generation})"),
             WorkerState.Ready when before?.State != WorkerState.Ready => ("ready", $"{now.Id} ready on port {now.Port} (pid {now.Pid})"),
-            WorkerState.Backoff when before?.State != WorkerState.Backoff => ("exit", $"{now.Id} exited: {now.LastExit}{Died(before)}{Said(now)}"),
+            WorkerState.Backoff when before?.State != WorkerState.Backoff =>
+                (now.LastExit?.StartsWith("OOM-killed", StringComparison.Ordinal) == true ? "oom" : "exit", $"{now.Id} exited: {now.LastExit}{Died(before)}{Said(now)}"),
             WorkerState.Failed => ("failed", $"{now.Id} failed: {now.LastExit}{Said(now)}"),
             WorkerState.Stopped => ("stop", $"{now.Id} stopped: {now.LastExit}"),
             _ => (null, null),

@@ -90,6 +90,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private async Task ForwardToRouteAsync(HttpContext context, ServiceRoute route)
     {
         List<Destination>? failed = null;
+        var brokenAttempts = 0;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var now = Stopwatch.GetTimestamp();
@@ -113,7 +114,9 @@ internal sealed class FrontDoor : IAsyncDisposable
             var refused = IsConnectionRefused(context);
             if (refused)
                 destination.MarkRefused(now);
-            if (!CanRetry(context, error, refused))
+            // A request that broke a worker mid-way is tried on one other worker only: if the request
+            // itself is what kills workers, it must not take the whole pool down.
+            if (!CanRetry(context, error, refused) || (!refused && brokenAttempts++ > 0))
                 return;
             (failed ??= []).Add(destination);
             // Undo what the failed attempt set, so the next one starts clean.

@@ -5,7 +5,8 @@ namespace Pier.Supervision;
 /// <summary>What to run for one worker or step: an immutable value, started by <see cref="WorkerProcess"/>.</summary>
 /// <param name="Id">Names the process in output and logs: <c>web.2</c>, <c>before.1</c>.</param>
 /// <param name="Command">A shell command line, run with <c>/bin/sh -c</c>.</param>
-internal sealed partial record ProcessSpec(string Id, string Command, string Directory, IReadOnlyDictionary<string, string> Environment)
+/// <param name="CgroupProcs">The cgroup.procs file of the cgroup the process must run in, if any.</param>
+internal sealed partial record ProcessSpec(string Id, string Command, string Directory, IReadOnlyDictionary<string, string> Environment, string? CgroupProcs = null)
 {
     /// <summary>Replaces <c>$PORT</c> and <c>${PORT}</c> in the command and sets <c>PORT</c> in the environment.</summary>
     public ProcessSpec WithPort(int port)
@@ -18,7 +19,15 @@ internal sealed partial record ProcessSpec(string Id, string Command, string Dir
     /// The shell line actually run. A plain command is exec'd so that the app itself, not a shell,
     /// is the worker's PID and receives signals first; anything with shell syntax runs as written.
     /// </summary>
-    public string ShellLine => ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
+    public string ShellLine
+    {
+        get
+        {
+            var line = ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
+            // The shell joins the cgroup itself before it runs anything, so no child can start outside it.
+            return CgroupProcs is null ? line : $"echo $$ > '{CgroupProcs}' || exit 125; {line}";
+        }
+    }
 
     [GeneratedRegex(@"\$\{PORT\}|\$PORT(?![A-Za-z0-9_])")]
     private static partial Regex PortVariable();

@@ -2,10 +2,12 @@ namespace Pier.Supervision;
 
 /// <summary>What every worker slot of one Pier instance shares.</summary>
 /// <param name="Drain">Waits, up to the timeout, until a worker just taken out of rotation has no request in flight.</param>
+/// <param name="Cgroups">Where workers with a hard memory limit get their cgroup; null when cgroups cannot be used.</param>
 internal sealed record SupervisionContext(
     OutputSink Output,
     OrphanGuard Guard,
     HealthProbe Probe,
     string StateDirectory,
     TimeProvider Time,
-    Func<WorkerStatus, TimeSpan, Task> Drain);
+    Func<WorkerStatus, TimeSpan, Task> Drain,
+    Pier.Resources.MemoryCgroups? Cgroups = null);

@@ -75,7 +75,11 @@ internal sealed class Worker
         while (!stop.IsCancellationRequested)
         {
             var port = IsHttp ? PortAllocator.Next() : (int?)null;
-            var spec = Spec(port);
+            var hard = _service.Memory?.Hard;
+            var cgroup = hard is { } limit && _context.Cgroups is { } cgroups
+                ? cgroups.Create(Id, _status.Generation * 10_000 + starts, limit)
+                : null;
+            var spec = Spec(port) with { CgroupProcs = cgroup?.ProcsFile };
             using var process = WorkerProcess.Start(spec, _context.Output, new Dictionary<string, string>
             {
                 ["PIER_WORKER"] = Id,
@@ -105,11 +109,14 @@ internal sealed class Worker
             else
             {
                 // Out of rotation first, then tidy up whatever the worker left in its group.
-                reason = process.Reason();
+                reason = cgroup?.OomKills() > 0
+                    ? process.Reason($"OOM-killed: over memory.hard {Configuration.ByteSize.Format(hard!.Value)}")
+                    : process.Reason();
                 Publish(_status with { State = WorkerState.Stopping, Pid = null, Port = null });
                 await process.CleanUpGroupAsync(LeftoverGrace);
             }
             _context.Guard.Forget(process.Pid);
+            cgroup?.Delete();
 
             if (stop.IsCancellationRequested)
             {

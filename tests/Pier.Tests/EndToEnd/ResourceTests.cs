@@ -130,4 +130,39 @@ public sealed class ResourceTests
         Assert.Contains("MEMORY", table);
         Assert.Contains("MiB", table);
     }
+
+    [Fact]
+    public async Task AWorkerOverItsHardLimit_IsOomKilledAlone_AndTheServiceKeepsServing()
+    {
+        Assert.True(Environment.UserName == "root", "the cgroup test runs as root, as CI does");
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort(), "memory: { hard: 120MiB }"));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 2);
+
+        // Straight to one worker: the kernel kills it while it allocates.
+        var victim = (await pier.StatusAsync())!.Services[0].Workers[0];
+        using (var direct = Loopback.Client(victim.Port!.Value))
+        {
+            try
+            {
+                await direct.GetAsync("/grow?mb=400");
+            }
+            catch (HttpRequestException)
+            {
+            }
+        }
+        var status = await pier.WaitForAsync(s => s.Services[0].Workers.Any(w => w.LastExit?.StartsWith("OOM-killed") == true),
+            TimeSpan.FromSeconds(30), "an OOM kill to be reported");
+        Assert.Contains("over memory.hard 120 MiB", status.Services[0].Workers.Single(w => w.Id == victim.Id).LastExit);
+        Assert.Equal(0, status.Services[0].Workers.Single(w => w.Id != victim.Id).Restarts);
+        using var client = Loopback.Client(port);
+        for (var i = 0; i < 10; i++)
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        await Task.Delay(500);
+
+        var (_, events, _) = await PierCli.RunAsync(dir.Path, "events", "--json");
+        Assert.Contains(JsonDocument.Parse(events).RootElement.EnumerateArray(), e => e.GetProperty("kind").GetString() == "oom");
+    }
 }
