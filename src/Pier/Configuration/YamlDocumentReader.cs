@@ -40,6 +40,12 @@ internal static class YamlDocumentReader
             errors.Add(new ConfigError(file, line, column, "", $"invalid YAML: {Describe(e)}"));
             return null;
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // YamlDotNet's loader rejects some constructs it parsed (found by fuzzing) without a position.
+            errors.Add(new ConfigError(file, 1, 1, "", $"invalid YAML: a construct pier.yaml cannot use ({e.Message.Split(" (Parameter")[0]})"));
+            return null;
+        }
     }
 
     /// <summary>
@@ -76,13 +82,33 @@ internal static class YamlDocumentReader
             : found;
     }
 
+    /// <summary>
+    /// YamlDotNet's scanner can fail on some broken input with an exception that is not a
+    /// YamlException (found by fuzzing); that too is reported as invalid YAML, after the last good event.
+    /// </summary>
+    private static bool MoveNext(Parser parser, string file, Mark last, List<ConfigError> errors)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new ConfigError(file, Math.Max(1, (int)last.Line), Math.Max(1, (int)last.Column), "",
+                "invalid YAML: it cannot be read past here; check quotes, brackets and indentation"));
+            return false;
+        }
+    }
+
     private static void ScanEvents(string text, string file, List<ConfigError> errors)
     {
         var parser = new Parser(new StringReader(text));
         var open = new Stack<Container>();
         var documents = 0;
-        while (parser.MoveNext())
+        var last = Mark.Empty;
+        while (MoveNext(parser, file, last, errors))
         {
+            last = parser.Current!.End;
             switch (parser.Current)
             {
                 case DocumentStart start when ++documents == 2:
