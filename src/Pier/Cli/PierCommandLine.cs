@@ -13,6 +13,7 @@ internal static class PierCommandLine
         UpCommand.Create(),
         CheckCommand.Create(),
         StatusCommand.Create(),
+        CertsCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>

@@ -50,5 +50,18 @@ internal sealed class ControlClient : IDisposable
         }
     }
 
+    /// <summary>What `pier certs` shows; null when no Pier answers on this state directory.</summary>
+    public async Task<IReadOnlyList<Certificates.CertificateReport>?> CertificatesAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            return await _http.GetFromJsonAsync<List<Certificates.CertificateReport>>("v1/certs", ControlJson.Options, cancellation);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        {
+            return null;
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pier.Certificates;
 using Pier.Hosting;
 
 namespace Pier.Control;
@@ -15,7 +16,8 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _socketPath;
 
-    public ControlServer(string stateDirectory, Func<StatusReport> status)
+    /// <param name="certificates">What `pier certs` shows; null when the config has no HTTPS.</param>
+    public ControlServer(string stateDirectory, Func<StatusReport> status, Func<IReadOnlyList<CertificateReport>>? certificates = null)
     {
         _socketPath = Path.Combine(stateDirectory, SocketName);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -29,6 +31,10 @@ internal sealed class ControlServer : IAsyncDisposable
                 case ("GET", "/v1/status"):
                     context.Response.ContentType = "application/json";
                     await JsonSerializer.SerializeAsync(context.Response.Body, status(), ControlJson.Options);
+                    break;
+                case ("GET", "/v1/certs"):
+                    context.Response.ContentType = "application/json";
+                    await JsonSerializer.SerializeAsync(context.Response.Body, certificates?.Invoke() ?? [], ControlJson.Options);
                     break;
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Control;
 using Pier.PreStart;
@@ -64,10 +65,12 @@ internal sealed class PierHost
         using var probe = new HealthProbe();
         var context = new SupervisionContext(output, guard, probe, state, TimeProvider.System);
 
-        await using var control = new ControlServer(state, Status);
+        await using var certificates = _config.Https is null ? null
+            : new CertificateManager(_config.Https, state, (line, isError) => output.Write("certs", line, isError), TimeProvider.System);
+        await using var control = new ControlServer(state, Status, certificates is null ? null : certificates.Report);
         await control.StartAsync(stopping.Token);
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, certificates);
         await using var frontDoor = _frontDoor;
         try
         {
@@ -75,11 +78,16 @@ internal sealed class PierHost
         }
         catch (IOException e)
         {
-            await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}: {e.Message}. " +
-                "Free the port (`ss -ltnp` shows who holds it) or change `listen.http` in " + _config.FilePath);
+            await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}" +
+                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message}. " +
+                "Free the port (`ss -ltnp` shows who holds it) or change `listen` in " + _config.FilePath);
             return 1;
         }
-        output.Write("pier", $"{_config.Name}: listening on http {Describe(_config.Listen)} (pid {Environment.ProcessId})");
+        output.Write("pier", $"{_config.Name}: listening on http {Describe(_config.Listen)}" +
+            (_config.Listen.HttpsPort is { } httpsPort ? $" and https {Describe(_config.Listen with { HttpAddress = _config.Listen.HttpsAddress, HttpPort = httpsPort })}" : "") +
+            $" (pid {Environment.ProcessId})");
+        // Once the listeners are up, so that ACME can validate through them.
+        certificates?.Start();
 
         var failure = await new BeforeStepRunner(_config, output, guard).RunAsync(stopping.Token);
         if (failure is not null)
