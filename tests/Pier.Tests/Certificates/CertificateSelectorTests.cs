@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Pier.Certificates;
+using Pier.Configuration;
+using Pier.Routing;
+using Pier.Tests.Configuration;
+using Pier.Tests.EndToEnd;
+
+namespace Pier.Tests.Certificates;
+
+/// <summary>The front door's HTTPS listener on loopback, with Pier's internal CA and an open TLS-ALPN-01 challenge.</summary>
+public sealed class CertificateSelectorTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private readonly int _httpsPort = Loopback.FreePort();
+    private CertificateManager _certificates = null!;
+    private FrontDoor _frontDoor = null!;
+
+    public async Task InitializeAsync()
+    {
+        var config = new HttpsConfig(["a.pier.test", "b.pier.test"], null, HttpsConfig.Internal, null, null, null, null);
+        _certificates = new CertificateManager(config, _dir.Path, (_, _) => { }, TimeProvider.System);
+        _frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", Loopback.FreePort(), "127.0.0.1", _httpsPort), TimeSpan.FromSeconds(1), _certificates);
+        await _frontDoor.StartAsync(CancellationToken.None);
+        _certificates.Start();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (_certificates.Store.Current is null && clock.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(50);
+    }
+
+    [Fact]
+    public async Task AcmeTlsClient_DuringAnOpenChallenge_GetsTheChallengeCertificate_AnH2ClientTheRealOne()
+    {
+        _certificates.Challenges.OpenTlsAlpn01("a.pier.test", "token.thumbprint");
+
+        var (validatorCertificate, validatorProtocol) = await HandshakeAsync("a.pier.test", "acme-tls/1");
+        var (browserCertificate, browserProtocol) = await HandshakeAsync("a.pier.test", "h2", "http/1.1");
+
+        Assert.NotNull(validatorCertificate.Extensions[TlsAlpnChallengeCertificate.AcmeIdentifierOid]);
+        Assert.Equal("acme-tls/1", validatorProtocol);
+        Assert.Null(browserCertificate.Extensions[TlsAlpnChallengeCertificate.AcmeIdentifierOid]);
+        Assert.Equal(_certificates.Store.Current!.Serial, browserCertificate.SerialNumber);
+        Assert.Equal("h2", browserProtocol);
+    }
+
+    [Fact]
+    public async Task ChallengeClosed_AcmeTlsOfferForAnotherName_GetsTheRealCertificate()
+    {
+        _certificates.Challenges.OpenTlsAlpn01("a.pier.test", "token.thumbprint");
+        _certificates.Challenges.CloseTlsAlpn01("a.pier.test");
+
+        var (certificate, protocol) = await HandshakeAsync("b.pier.test", "h2", "acme-tls/1");
+
+        Assert.Equal(_certificates.Store.Current!.Serial, certificate.SerialNumber);
+        Assert.Equal("h2", protocol);
+    }
+
+    [Fact]
+    public async Task Tls11_IsRefused()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, _httpsPort);
+        using var ssl = new SslStream(client.GetStream());
+#pragma warning disable SYSLIB0039 // TLS 1.1 on purpose: the listener must refuse it.
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = "a.pier.test",
+            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls11,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        };
+#pragma warning restore SYSLIB0039
+        await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(options));
+    }
+
+    private async Task<(X509Certificate2 Certificate, string Protocol)> HandshakeAsync(string name, params string[] protocols)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, _httpsPort);
+        using var ssl = new SslStream(client.GetStream());
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = name,
+            ApplicationProtocols = protocols.Select(p => new SslApplicationProtocol(p)).ToList(),
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        return (new X509Certificate2(ssl.RemoteCertificate!), ssl.NegotiatedApplicationProtocol.ToString());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _frontDoor.StopAsync();
+        await _frontDoor.DisposeAsync();
+        await _certificates.DisposeAsync();
+        _dir.Dispose();
+    }
+}
