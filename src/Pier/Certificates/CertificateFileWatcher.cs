@@ -8,7 +8,7 @@ namespace Pier.Certificates;
 /// </summary>
 internal sealed class CertificateFileWatcher(string certificateFile, string keyFile, CertificateStore store, Action<string, bool> log, TimeProvider time)
 {
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private string? _seen;
 

@@ -23,7 +23,7 @@ internal static class CertificateFolder
 
     public static void Save(string directory, IssuedCertificate issued)
     {
-        // The key first: a chain on disk always has its key next to it.
+        // Load refuses a chain whose key does not fit, so a crash between the two renames costs a new order, never a broken listener.
         AtomicFile.Write(Path.Combine(directory, KeyFile), issued.KeyPem);
         AtomicFile.Write(Path.Combine(directory, ChainFile), issued.ChainPem);
     }

@@ -74,7 +74,7 @@ internal sealed class CertificateManager : IAsyncDisposable
         var now = _time.GetUtcNow();
         var source = _files is not null ? CertificateSource.File : _issuer!.Source;
         var error = _files?.LastError ?? _lastError;
-        var domains = _config.Domains.Count > 0 ? _config.Domains : current?.Names ?? [];
+        var domains = _config.Domains.Count > 0 ? _config.Domains : current?.Names ?? [_config.CertificateFile!];
         return domains.Select(domain => new CertificateReport(domain, source, current?.Issuer, current?.Serial, current?.NotAfter,
             current is null ? null : Math.Round((current.NotAfter - now).TotalDays, 2),
             _files is null && Interlocked.Read(ref _nextRenewalTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null, error)).ToList();

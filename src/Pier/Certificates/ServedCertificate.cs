@@ -10,11 +10,10 @@ namespace Pier.Certificates;
 /// </summary>
 internal sealed class ServedCertificate
 {
-    private ServedCertificate(X509Certificate2 leaf, X509Certificate2Collection intermediates, CertificateSource source, string chainPem)
+    private ServedCertificate(X509Certificate2 leaf, X509Certificate2Collection intermediates, CertificateSource source)
     {
         Leaf = leaf;
         Source = source;
-        ChainPem = chainPem;
         Names = (leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault()?.EnumerateDnsNames() ?? [])
             .Select(n => n.ToLowerInvariant()).ToList();
         // offline: the chain is what the CA gave; no fetching of missing parts while a handshake waits.
@@ -26,9 +25,6 @@ internal sealed class ServedCertificate
     public SslStreamCertificateContext Context { get; }
 
     public CertificateSource Source { get; }
-
-    /// <summary>The leaf first, then the intermediates, as PEM.</summary>
-    public string ChainPem { get; }
 
     public IReadOnlyList<string> Names { get; }
 
@@ -77,6 +73,6 @@ internal sealed class ServedCertificate
         var intermediates = new X509Certificate2Collection();
         for (var i = 1; i < all.Count; i++)
             intermediates.Add(all[i]);
-        return new ServedCertificate(leaf, intermediates, source, chainPem);
+        return new ServedCertificate(leaf, intermediates, source);
     }
 }

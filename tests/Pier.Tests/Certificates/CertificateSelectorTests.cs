@@ -58,20 +58,50 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Tls11_IsRefused()
+    public async Task NoCertificateYet_HttpsHandshakesAreRefused_ButHttp01ChallengesAreServed()
+    {
+        using var dir = new TempDirectory();
+        // An ACME server that is not there: Pier keeps trying in the background and has no certificate meanwhile.
+        var config = new HttpsConfig(["a.pier.test"], null, $"https://127.0.0.1:{Loopback.FreePort()}/dir", null, null, null, HttpsConfig.DefaultHsts);
+        await using var certificates = new CertificateManager(config, dir.Path, (_, _) => { }, TimeProvider.System);
+        var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
+        await using var frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", http, "127.0.0.1", https), TimeSpan.FromSeconds(1), certificates);
+        await frontDoor.StartAsync(CancellationToken.None);
+        certificates.Start();
+        certificates.Challenges.OpenHttp01("tok-123", "tok-123.thumb");
+
+        using var plain = Loopback.Client(http);
+        using var answer = await plain.GetAsync("/.well-known/acme-challenge/tok-123");
+        Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("tok-123.thumb", await answer.Content.ReadAsStringAsync());
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, https);
+        using var ssl = new SslStream(client.GetStream());
+        await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "a.pier.test",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }));
+        await frontDoor.StopAsync();
+    }
+
+    [Theory]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls12)]
+    [InlineData(System.Security.Authentication.SslProtocols.Tls13)]
+    public async Task Tls12AndTls13_AreBothServed(System.Security.Authentication.SslProtocols protocol)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, _httpsPort);
         using var ssl = new SslStream(client.GetStream());
-#pragma warning disable SYSLIB0039 // TLS 1.1 on purpose: the listener must refuse it.
-        var options = new SslClientAuthenticationOptions
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "a.pier.test",
-            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls11,
+            EnabledSslProtocols = protocol,
             RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        };
-#pragma warning restore SYSLIB0039
-        await Assert.ThrowsAnyAsync<Exception>(() => ssl.AuthenticateAsClientAsync(options));
+        });
+
+        Assert.Equal(protocol, ssl.SslProtocol);
     }
 
     private async Task<(X509Certificate2 Certificate, string Protocol)> HandshakeAsync(string name, params string[] protocols)
