@@ -25,9 +25,13 @@ internal sealed class HttpsConfigReader(ConfigNodeReader reader, string baseDire
         if (fields.TryGetValue("email", out var emailNode) && reader.Text(emailNode, "https.email", "expected an email address") is { } text)
         {
             if (text.Contains('@') && !text.Contains(' '))
+            {
                 email = text;
+            }
             else
+            {
                 reader.Error(emailNode, "https.email", "expected an email address like ops@example.com");
+            }
         }
 
         var ca = fields.TryGetValue("ca", out var caNode) ? ReadCa(caNode) : "letsencrypt";
@@ -39,9 +43,13 @@ internal sealed class HttpsConfigReader(ConfigNodeReader reader, string baseDire
         if (fields.TryGetValue("challenge", out var challengeNode) && reader.Text(challengeNode, "https.challenge") is { } c)
         {
             if (c is HttpsConfig.Http01 or HttpsConfig.TlsAlpn01)
+            {
                 challenge = c;
+            }
             else
+            {
                 reader.Error(challengeNode, "https.challenge", "expected http-01 or tls-alpn-01");
+            }
         }
 
         if ((certificateNode is null) != (keyNode is null))
@@ -70,24 +78,36 @@ internal sealed class HttpsConfigReader(ConfigNodeReader reader, string baseDire
         {
             number++;
             if (Uri.CheckHostName(domain) == UriHostNameType.Dns && domain.Contains('.'))
+            {
                 domains.Add(domain.ToLowerInvariant());
+            }
             else
+            {
                 reader.Error(domainNode, $"https.domains.{number}", "expected a domain name like api.example.com, without scheme, port or wildcard");
+            }
         }
 
         if (domains.Count == 0 && number == 0)
+        {
             reader.Error(node, "https.domains", "expected at least one domain name");
+        }
         return domains;
     }
 
     private string ReadCa(YamlNode node)
     {
         if (reader.Text(node, "https.ca", CaExpected) is not { } ca)
+        {
             return "letsencrypt";
+        }
         if (ca is "letsencrypt" or "letsencrypt-staging" or HttpsConfig.Internal)
+        {
             return ca;
+        }
         if (Uri.TryCreate(ca, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
+        {
             return ca;
+        }
         reader.Error(node, "https.ca", CaExpected);
         return "letsencrypt";
     }
@@ -99,14 +119,18 @@ internal sealed class HttpsConfigReader(ConfigNodeReader reader, string baseDire
     {
         var path = ReadPath(node, field);
         if (path is not null && !File.Exists(path))
+        {
             reader.Error(node, field, $"no such file: {path}");
+        }
         return path;
     }
 
     private TimeSpan? ReadHsts(YamlNode node)
     {
         if (node is YamlScalarNode { Value: "off" or "false" })
+        {
             return null;
+        }
         return reader.Duration(node, "https.hsts") ?? HttpsConfig.DefaultHsts;
     }
 }
