@@ -80,7 +80,7 @@ public sealed class HttpsTests
     {
         using var dir = new TestDirectory();
         var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
-        await using var pebble = await PebbleServer.StartAsync(Path.Combine(dir.Path, "pebble"), http, https, validitySeconds: 20);
+        await using var pebble = await PebbleServer.StartAsync(Path.Combine(dir.Path, "pebble"), http, https, validitySeconds: 30);
         dir.Write("pier.yaml", Config(http, https, AcmeSection(pebble, "http-01")));
         await using var pier = PierProcess.Start(dir);
         var first = (await WaitForCertificatesAsync(pier, r => r[0].Serial is not null, TimeSpan.FromSeconds(60), "a certificate"))[0];
@@ -123,7 +123,8 @@ public sealed class HttpsTests
     {
         using var dir = new TestDirectory();
         var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
-        await using var pebble = await PebbleServer.StartAsync(Path.Combine(dir.Path, "pebble"), http, https, validitySeconds: 20);
+        // Renewal comes at two thirds (30 s); the old certificate must still be valid when the test checks it after that.
+        await using var pebble = await PebbleServer.StartAsync(Path.Combine(dir.Path, "pebble"), http, https, validitySeconds: 45);
         dir.Write("pier.yaml", Config(http, https, AcmeSection(pebble, "http-01")));
         await using var pier = PierProcess.Start(dir);
         var first = (await WaitForCertificatesAsync(pier, r => r[0].Serial is not null, TimeSpan.FromSeconds(60), "a certificate"))[0];
@@ -131,7 +132,7 @@ public sealed class HttpsTests
         await pier.WaitForReadyAsync("web", 1);
 
         await pebble.StopAsync();
-        var failed = (await WaitForCertificatesAsync(pier, r => r[0].LastError is not null, TimeSpan.FromSeconds(40), "a failed renewal"))[0];
+        var failed = (await WaitForCertificatesAsync(pier, r => r[0].LastError is not null, TimeSpan.FromSeconds(60), "a failed renewal"))[0];
         Assert.Equal(first.Serial, failed.Serial);
         Assert.Contains("cannot reach the ACME server", failed.LastError);
 
