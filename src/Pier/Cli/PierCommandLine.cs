@@ -19,6 +19,7 @@ internal static class PierCommandLine
         RunBeforeCommand.Create(),
         TopCommand.Create(),
         EventsCommand.Create(),
+        CertsCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>

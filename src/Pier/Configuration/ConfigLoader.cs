@@ -86,18 +86,14 @@ internal sealed class ConfigLoader
         var listen = fields.TryGetValue("listen", out var listenNode) ? ReadListen(listenNode) : new ListenConfig(null, ListenConfig.DefaultHttpPort);
         var state = ReadStateDirectory(fields, stateDirectoryOverride);
         var beforePolicy = ReadBeforePolicy(fields);
-
-        // Parts of the file that later work implements; only their shape is checked here.
-        if (fields.TryGetValue("https", out var httpsNode))
-        {
-            _reader.Mapping(httpsNode, "https");
-        }
+        var https = fields.TryGetValue("https", out var httpsNode) ? new HttpsConfigReader(_reader, _baseDirectory).Read(httpsNode) : null;
+        listen = WithHttps(listen, https, fields.ContainsKey("https"), fields.GetValueOrDefault("listen"));
 
         var admin = fields.TryGetValue("admin", out var adminNode) ? ReadAdmin(adminNode) : AdminConfig.Default;
 
         return name is null
             ? null
-            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy, Admin: admin);
+            : new PierConfig(name, fullPath, state, services, before, listen, https, beforePolicy, admin);
     }
 
     private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
@@ -185,10 +181,9 @@ internal sealed class ConfigLoader
             listen = new ListenConfig(http.Address, http.Port);
         }
 
-        // The HTTPS listener comes with later work; its value is checked now so typos surface early.
-        if (fields.TryGetValue("https", out var httpsNode))
+        if (fields.TryGetValue("https", out var httpsNode) && ReadEndpoint(httpsNode, "listen.https") is { } https)
         {
-            ReadEndpoint(httpsNode, "listen.https");
+            listen = listen with { HttpsAddress = https.Address, HttpsPort = https.Port };
         }
 
         return listen;
@@ -208,6 +203,22 @@ internal sealed class ConfigLoader
         }
 
         return AdminConfig.Default;
+    }
+
+    /// <summary>An <c>https</c> section opens the HTTPS listener, on 443 unless <c>listen.https</c> says otherwise.</summary>
+    private ListenConfig WithHttps(ListenConfig listen, HttpsConfig? https, bool hasHttpsSection, YamlNode? listenNode)
+    {
+        if (https is not null)
+        {
+            return listen.HttpsPort is null ? listen with { HttpsPort = ListenConfig.DefaultHttpsPort } : listen;
+        }
+
+        if (listen.HttpsPort is not null && listenNode is not null && !hasHttpsSection)
+        {
+            _reader.Error(listenNode, "listen.https", "an HTTPS listener needs an `https` section with the domains or the certificate files");
+        }
+
+        return listen with { HttpsAddress = null, HttpsPort = null };
     }
 
     private (string? Address, int Port)? ReadEndpoint(YamlNode node, string field)

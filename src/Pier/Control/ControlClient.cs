@@ -60,6 +60,19 @@ internal sealed class ControlClient : IDisposable
         }
     }
 
+    /// <summary>What `pier certs` shows; null when no Pier answers on this state directory.</summary>
+    public async Task<IReadOnlyList<Certificates.CertificateReport>?> CertificatesAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            return await _http.GetFromJsonAsync<List<Certificates.CertificateReport>>("v1/certs", ControlJson.Options, cancellation);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Sends a long request (reload, restart, scale) and hands every progress event to
     /// <paramref name="onEvent"/>. Returns the final outcome, or null when no Pier answers.

@@ -10,7 +10,7 @@ namespace Pier.Control;
 /// the front door, so nothing of the control API can ever be reached from the public port.
 /// </summary>
 /// <remarks>
-/// Protocol v1: <c>GET /v1/status</c> answers a <see cref="StatusReport"/>; <c>POST /v1/reload[?service=S]</c>,
+/// Protocol v1: <c>GET /v1/status</c> answers a <see cref="StatusReport"/>, <c>GET /v1/certs</c> the certificates; <c>POST /v1/reload[?service=S]</c>,
 /// <c>POST /v1/restart?target=S|S.N</c> and <c>POST /v1/scale?service=S&amp;workers=N</c> stream
 /// <see cref="ControlEvent"/>s as NDJSON, the last one with <c>ok</c>.
 /// </remarks>
@@ -39,6 +39,7 @@ internal sealed class ControlServer : IAsyncDisposable
         return (context.Request.Method, context.Request.Path.Value) switch
         {
             ("GET", "/v1/status") => context.Response.WriteAsJsonAsync(_host.Status(), ControlJson.Options),
+            ("GET", "/v1/certs") => context.Response.WriteAsJsonAsync(_host.Certificates(), ControlJson.Options),
             ("POST", "/v1/reload") => StreamAsync(context, (progress, token) => _host.ReloadAsync(Text(query["service"]), progress, token)),
             ("POST", "/v1/restart") when Text(query["target"]) is { } target =>
                 StreamAsync(context, (progress, token) => _host.RestartAsync(target, progress, token)),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Control;
 using Pier.PreStart;
@@ -36,6 +37,7 @@ internal sealed class PierHost
     private FrontDoor? _frontDoor;
     private SupervisionContext? _context;
     private EventHistory? _events;
+    private CertificateManager? _certificates;
 
     public PierHost(PierConfig config, string? stateOverride, TextWriter console, bool color)
     {
@@ -93,12 +95,14 @@ internal sealed class PierHost
         _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync, cgroups);
 
         await using var events = _events = new EventHistory(state);
+        await using var certificates = _certificates = _config.Https is null ? null
+            : new CertificateManager(_config.Https, state, (line, isError) => output.Write("certs", line, isError), TimeProvider.System);
 
         await using var control = new ControlServer(state, this);
         await control.StartAsync(_stopping.Token);
         await using var admin = await StartAdminAsync(Say);
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, certificates);
         await using var frontDoor = _frontDoor;
         try
         {
@@ -106,11 +110,16 @@ internal sealed class PierHost
         }
         catch (IOException e)
         {
-            await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}: {e.Message}. " +
-                "Free the port (`ss -ltnp` shows who holds it) or change `listen.http` in " + _config.FilePath);
+            await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}" +
+                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message}. " +
+                "Free the port (`ss -ltnp` shows who holds it) or change `listen` in " + _config.FilePath);
             return 1;
         }
-        Say($"{_config.Name}: listening on http {Describe(_config.Listen)} (pid {Environment.ProcessId})");
+        Say($"{_config.Name}: listening on http {Describe(_config.Listen)}" +
+            (_config.Listen.HttpsPort is { } httpsPort ? $" and https {Describe(_config.Listen with { HttpAddress = _config.Listen.HttpsAddress, HttpPort = httpsPort })}" : "") +
+            $" (pid {Environment.ProcessId})");
+        // Once the listeners are up, so that ACME can validate through them.
+        certificates?.Start();
 
         await _deploying.WaitAsync();
         var failure = await new BeforeStepRunner(_config, output, guard).RunAsync(Say, _stopping.Token);
@@ -432,6 +441,9 @@ internal sealed class PierHost
             _frontDoor?.Update(new RoutingTable(routes));
         }
     }
+
+    /// <summary>What `pier certs` shows; empty without HTTPS.</summary>
+    public IReadOnlyList<CertificateReport> Certificates() => _certificates?.Report() ?? [];
 
     public StatusReport Status()
     {

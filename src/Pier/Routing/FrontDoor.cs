@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Hosting;
 using Pier.Resources;
@@ -26,11 +29,19 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
     private readonly PierMetrics _metrics;
+    private readonly CertificateManager? _certificates;
+    private readonly int? _httpsPort;
+    private readonly string? _hsts;
     private volatile RoutingTable _table = RoutingTable.Empty;
 
-    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics)
+    /// <param name="certificates">With HTTPS: the HTTPS listener serves its certificates, and the HTTP listener
+    /// answers ACME challenges and redirects everything else to HTTPS.</param>
+    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, CertificateManager? certificates = null)
     {
         _metrics = metrics;
+        _certificates = certificates;
+        _httpsPort = certificates is null ? null : listen.HttpsPort;
+        _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout);
@@ -42,6 +53,13 @@ internal sealed class FrontDoor : IAsyncDisposable
                 kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
             else
                 kestrel.Listen(IPAddress.Parse(listen.HttpAddress), listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+            if (certificates is not null && _httpsPort is { } httpsPort)
+            {
+                if (listen.HttpsAddress is null)
+                    kestrel.ListenAnyIP(httpsPort, o => ConfigureHttps(o, certificates));
+                else
+                    kestrel.Listen(IPAddress.Parse(listen.HttpsAddress), httpsPort, o => ConfigureHttps(o, certificates));
+            }
         });
         _app = builder.Build();
         _forwarder = _app.Services.GetRequiredService<IHttpForwarder>();
@@ -55,7 +73,19 @@ internal sealed class FrontDoor : IAsyncDisposable
             ActivityHeadersPropagator = null,
             ConnectTimeout = TimeSpan.FromSeconds(5),
         });
-        _app.Run(ForwardAsync);
+        _app.Run(certificates is null ? ForwardAsync : HandleWithHttpsAsync);
+    }
+
+    private static void ConfigureHttps(ListenOptions options, CertificateManager certificates)
+    {
+        options.Protocols = HttpProtocols.Http1AndHttp2;
+        // Before TLS: it peeks at the ClientHello so that only ACME validators see challenge certificates.
+        options.Use(AcmeTlsAlpnDetector.Middleware);
+        options.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = certificates.Selector.SelectAsync,
+            HandshakeTimeout = TimeSpan.FromSeconds(10),
+        });
     }
 
     /// <summary>Swaps in a new snapshot; requests already routed finish where they are.</summary>
@@ -65,6 +95,36 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     /// <summary>Stops accepting and waits for requests in flight, up to the drain timeout.</summary>
     public Task StopAsync() => _app.StopAsync();
+
+    /// <summary>
+    /// HTTPS requests go to the workers with HSTS; plain HTTP is redirected (308 keeps the method and
+    /// body), except the ACME HTTP-01 path, which must stay reachable over HTTP.
+    /// </summary>
+    private Task HandleWithHttpsAsync(HttpContext context)
+    {
+        if (context.Request.IsHttps)
+        {
+            if (_hsts is not null)
+                context.Response.Headers.StrictTransportSecurity = _hsts;
+            return ForwardAsync(context);
+        }
+
+        var path = context.Request.Path.Value ?? "";
+        if (path.StartsWith(ChallengeResponder.Http01Prefix, StringComparison.Ordinal))
+        {
+            var answer = _certificates!.Challenges.Http01(path[ChallengeResponder.Http01Prefix.Length..]);
+            context.Response.StatusCode = answer is null ? StatusCodes.Status404NotFound : StatusCodes.Status200OK;
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync(answer ?? "no such ACME challenge\n");
+        }
+
+        var host = context.Request.Host.HasValue ? context.Request.Host.Host : _certificates!.Config.Domains.FirstOrDefault() ?? "localhost";
+        var target = UriHelper.BuildAbsolute("https", _httpsPort == ListenConfig.DefaultHttpsPort ? new HostString(host) : new HostString(host, _httpsPort!.Value),
+            context.Request.PathBase, context.Request.Path, context.Request.QueryString);
+        context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+        context.Response.Headers.Location = target;
+        return Task.CompletedTask;
+    }
 
     private async Task ForwardAsync(HttpContext context)
     {

@@ -59,7 +59,10 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(path, config.FilePath);
         Assert.Equal(Path.Combine(_dir.Path, ".pier"), config.StateDirectory);
         Assert.Equal([new BeforeStep(1, "alembic upgrade head")], config.Before);
-        Assert.Equal(new ListenConfig(null, 80), config.Listen);
+        Assert.Equal(new ListenConfig(null, 80, null, 443), config.Listen);
+        Assert.NotNull(config.Https);
+        Assert.Equal(["api.example.com"], config.Https.Domains);
+        Assert.Equal(new Uri(HttpsConfig.LetsEncrypt), config.Https.AcmeDirectory);
         Assert.Equal(["web", "queue"], config.Services.Select(s => s.Name));
 
         var web = config.Services[0];
