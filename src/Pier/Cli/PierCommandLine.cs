@@ -13,6 +13,9 @@ internal static class PierCommandLine
         UpCommand.Create(),
         CheckCommand.Create(),
         StatusCommand.Create(),
+        ExportCommand.Create(),
+        InstallCommand.Create(),
+        UninstallCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>
