@@ -23,6 +23,7 @@ internal sealed class PierHost
     private readonly object _routesLock = new();
     private readonly List<ServicePool> _pools = new();
     private FrontDoor? _frontDoor;
+    private SystemdNotifier? _systemd;
 
     public PierHost(PierConfig config, TextWriter console, bool color)
     {
@@ -46,6 +47,20 @@ internal sealed class PierHost
                 "see it with `pier status`, or stop it first");
             return 1;
         }
+
+        foreach (var user in _config.Services.Select(s => s.User).OfType<string>().Distinct())
+        {
+            try
+            {
+                WorkerUser.Resolve(user);
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Error.WriteLineAsync($"pier: {e.Message} ({_config.FilePath})");
+                return 2;
+            }
+        }
+        using var systemd = _systemd = new SystemdNotifier();
 
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -97,9 +112,11 @@ internal sealed class PierHost
         }
 
         foreach (var service in _config.Services)
-            _pools.Add(new ServicePool(service, context, _ => RebuildRoutes()));
+            _pools.Add(new ServicePool(service, context, _ => { RebuildRoutes(); ReportToSystemd(); }));
         foreach (var pool in _pools)
             pool.Start();
+        ReportToSystemd();
+        using var reaper = ZombieReaper.StartIfInit(() => _pools.SelectMany(p => p.Workers).Select(w => w.Status.Pid ?? 0));
 
         try
         {
@@ -109,6 +126,7 @@ internal sealed class PierHost
         {
         }
 
+        systemd.Stopping("stopping: draining requests in flight, then stopping workers");
         output.Write("pier", $"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
         await frontDoor.StopAsync();
         await Task.WhenAll(_pools.Select(p => p.StopAsync()));
@@ -142,6 +160,17 @@ internal sealed class PierHost
                 _destinations.Remove(stale);
             _frontDoor?.Update(new RoutingTable(routes));
         }
+    }
+
+    /// <summary>READY=1 once every service has a worker up, then a STATUS= line such as "web 4/4 ready".</summary>
+    private void ReportToSystemd()
+    {
+        var services = Status().Services;
+        var line = string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
+        if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0))
+            _systemd.Ready(line);
+        else
+            _systemd.Status(line);
     }
 
     private StatusReport Status()

@@ -7,6 +7,9 @@ namespace Pier.Supervision;
 /// <param name="Command">A shell command line, run with <c>/bin/sh -c</c>.</param>
 internal sealed partial record ProcessSpec(string Id, string Command, string Directory, IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>The service's <c>user:</c>: run the command as this user; null runs it as Pier's.</summary>
+    public string? User { get; init; }
+
     /// <summary>Replaces <c>$PORT</c> and <c>${PORT}</c> in the command and sets <c>PORT</c> in the environment.</summary>
     public ProcessSpec WithPort(int port)
     {

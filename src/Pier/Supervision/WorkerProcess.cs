@@ -25,6 +25,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Completes with the exit code when the group leader ends.</summary>
     public Task<int> Exited => _exited.Task;
 
+    /// <exception cref="InvalidOperationException">The spec's user does not exist, or Pier may not switch to it.</exception>
     public static WorkerProcess Start(ProcessSpec spec, OutputSink output, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var info = new ProcessStartInfo("setsid")
@@ -35,6 +36,14 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        var user = spec.User is null ? null : WorkerUser.Resolve(spec.User);
+        if (user is { IsOtherUser: true })
+        {
+            foreach (var word in user.Prefix)
+                info.ArgumentList.Add(word);
+            info.Environment["USER"] = info.Environment["LOGNAME"] = user.Name;
+            info.Environment["HOME"] = user.Home;
+        }
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(spec.ShellLine);
