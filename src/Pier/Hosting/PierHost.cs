@@ -165,6 +165,8 @@ internal sealed class PierHost
     /// <summary>READY=1 once every service has a worker up, then a STATUS= line such as "web 4/4 ready".</summary>
     private void ReportToSystemd()
     {
+        if (_systemd is not { IsEnabled: true })
+            return;
         var services = Status().Services;
         var line = string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
         if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0))
