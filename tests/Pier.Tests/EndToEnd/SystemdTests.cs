@@ -35,12 +35,19 @@ public sealed class SystemdTests
         using var pier = PierCli.Create(["up"], dir.Path);
         pier.StartInfo.Environment["NOTIFY_SOCKET"] = socketPath;
         pier.StartInfo.Environment["WATCHDOG_USEC"] = "1000000";
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        // Read everything Pier prints: a full pipe would block it mid-line.
+        pier.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        pier.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         pier.Start();
+        pier.BeginOutputReadLine();
+        pier.BeginErrorReadLine();
         var messages = new List<string>();
         try
         {
             await ReceiveUntilAsync(socket, messages, m => m.Contains("READY=1"), TimeSpan.FromSeconds(60));
-            await ReceiveUntilAsync(socket, messages, _ => messages.Count(m => m == "WATCHDOG=1") >= 3, TimeSpan.FromSeconds(10));
+            await ReceiveUntilAsync(socket, messages,
+                _ => messages.Any(m => m.Contains("web 2/2 ready")) && messages.Count(m => m == "WATCHDOG=1") >= 3, TimeSpan.FromSeconds(60));
             Signals.Send(pier.Id, Signals.SIGTERM);
             await ReceiveUntilAsync(socket, messages, m => m.StartsWith("STOPPING=1"), TimeSpan.FromSeconds(20));
             using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
