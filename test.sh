@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(python3-fastapi python3-uvicorn postgresql pebble)
+# systemd gives systemd-analyze (unit checks), util-linux gives unshare and setpriv (PID 1 and worker user tests).
+packages=(python3-fastapi python3-uvicorn postgresql pebble systemd util-linux)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -20,6 +20,9 @@ internal static class PierCommandLine
         TopCommand.Create(),
         EventsCommand.Create(),
         CertsCommand.Create(),
+        ExportCommand.Create(),
+        InstallCommand.Create(),
+        UninstallCommand.Create(),
     };
 
     public static Task<int> RunAsync(string[] args) =>

@@ -5,6 +5,7 @@ namespace Pier.Configuration;
 /// <param name="Env">The merged environment: env_file first, then env on top.</param>
 /// <param name="Http">Null for a background service (no port, no front door).</param>
 /// <param name="User">Run the workers as this user (Pier keeps the ports); null runs them as Pier's user.</param>
+/// <param name="Autoscale">Set by <c>workers: { min, max, cpu }</c>; <see cref="Workers"/> is then the minimum.</param>
 internal sealed record ServiceConfig(
     string Name,
     string Run,
@@ -16,4 +17,5 @@ internal sealed record ServiceConfig(
     RestartPolicy Restart,
     MemoryConfig? Memory = null,
     string? User = null,
-    DeployPolicy? Deploy = null);
+    DeployPolicy? Deploy = null,
+    AutoscaleConfig? Autoscale = null);

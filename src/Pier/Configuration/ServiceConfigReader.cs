@@ -13,6 +13,8 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
     private const string WorkersExpected = "expected a whole number from 1 to 1000 or 'auto'";
     private const string BackoffExpected = "expected a range like 1s..60s";
     private const string GiveUpExpected = "expected a crash count and a window like '5 in 1m', or 'never'";
+    private const string AutoscaleExpected = "write it like { min: 2, max: 8, cpu: 50%..90% }";
+    private const string CpuBandExpected = "expected a CPU band like 50%..90%: two percentages from 1% to 100%, the lower first";
     private const string HealthPathExpected = "expected a path starting with /, like /healthz";
 
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
@@ -58,7 +60,7 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
             ReadEnv(envNode, $"{path}.env", env);
         }
 
-        var workers = fields.TryGetValue("workers", out var workersNode) ? ReadWorkers(workersNode, $"{path}.workers") : 1;
+        var (workers, autoscale) = fields.TryGetValue("workers", out var workersNode) ? ReadWorkers(workersNode, $"{path}.workers") : (1, null);
         var http = fields.TryGetValue("http", out var httpNode) ? ReadHttp(httpNode, $"{path}.http") : null;
         var stopTimeout = fields.TryGetValue("stop", out var stopNode) ? ReadStop(stopNode, $"{path}.stop") : DefaultStopTimeout;
         var restart = fields.TryGetValue("restart", out var restartNode) ? ReadRestart(restartNode, $"{path}.restart") : RestartPolicy.Default;
@@ -74,7 +76,7 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
 
         return reader.Errors.Count > errorsBefore || run is null
             ? null
-            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy);
+            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy, autoscale);
     }
 
     private string ReadDirectory(YamlNode node, string field)
@@ -151,24 +153,71 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
         }
     }
 
-    private int ReadWorkers(YamlNode node, string field)
+    private (int Workers, AutoscaleConfig? Autoscale) ReadWorkers(YamlNode node, string field)
     {
         if (node is YamlScalarNode { Value: "auto" })
         {
-            return Math.Min(Environment.ProcessorCount, MaxWorkers);
+            return (Math.Min(Environment.ProcessorCount, MaxWorkers), null);
         }
 
         if (node is YamlScalarNode scalar
             && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count)
             && count is >= 1 and <= MaxWorkers)
         {
-            return count;
+            return (count, null);
         }
 
-        reader.Error(node, field, node is YamlMappingNode
-            ? $"autoscaling ({{ min, max, cpu }}) is not supported yet; {WorkersExpected}"
-            : WorkersExpected);
-        return 1;
+        if (node is YamlMappingNode mapping)
+        {
+            return ReadAutoscale(mapping, field) is { } autoscale ? (autoscale.Min, autoscale) : (1, null);
+        }
+
+        reader.Error(node, field, WorkersExpected);
+        return (1, null);
+    }
+
+    private AutoscaleConfig? ReadAutoscale(YamlMappingNode mapping, string field)
+    {
+        var errorsBefore = reader.Errors.Count;
+        var fields = reader.Fields(mapping, field, ["min", "max", "cpu"]);
+        foreach (var key in new[] { "min", "max", "cpu" }.Where(k => !fields.ContainsKey(k)))
+        {
+            reader.Error(mapping, field, $"autoscaling needs `{key}`: {AutoscaleExpected}");
+        }
+
+        var min = fields.TryGetValue("min", out var minNode) ? reader.WholeNumber(minNode, $"{field}.min", 1, MaxWorkers) : null;
+        var max = fields.TryGetValue("max", out var maxNode) ? reader.WholeNumber(maxNode, $"{field}.max", 1, MaxWorkers) : null;
+        var cpu = fields.TryGetValue("cpu", out var cpuNode) ? ReadCpuBand(cpuNode, $"{field}.cpu") : null;
+        if (min > max)
+        {
+            reader.Error(mapping, field, $"min ({min}) is greater than max ({max})");
+        }
+
+        return reader.Errors.Count > errorsBefore || min is null || max is null || cpu is null
+            ? null
+            : new AutoscaleConfig(min.Value, max.Value, cpu.Value.Low, cpu.Value.High);
+    }
+
+    private (double Low, double High)? ReadCpuBand(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, CpuBandExpected) is not { } text)
+        {
+            return null;
+        }
+
+        var parts = text.Split("..", StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && Percent(parts[0]) is { } low && Percent(parts[1]) is { } high && low < high)
+        {
+            return (low, high);
+        }
+
+        reader.Error(node, field, CpuBandExpected);
+        return null;
+
+        static double? Percent(string text) =>
+            text.EndsWith('%') && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 100
+                ? value / 100.0
+                : null;
     }
 
     private HttpConfig? ReadHttp(YamlNode node, string field)

@@ -38,6 +38,7 @@ internal sealed class PierHost
     private SupervisionContext? _context;
     private EventHistory? _events;
     private CertificateManager? _certificates;
+    private SystemdNotifier? _systemd;
 
     public PierHost(PierConfig config, string? stateOverride, TextWriter console, bool color)
     {
@@ -62,6 +63,20 @@ internal sealed class PierHost
                 "see it with `pier status`, or stop it first");
             return 1;
         }
+
+        foreach (var user in _config.Services.Select(s => s.User).OfType<string>().Distinct())
+        {
+            try
+            {
+                WorkerUser.Resolve(user);
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Error.WriteLineAsync($"pier: {e.Message} ({_config.FilePath})");
+                return 2;
+            }
+        }
+        using var systemd = _systemd = new SystemdNotifier();
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -141,9 +156,12 @@ internal sealed class PierHost
         foreach (var pool in _pools)
             pool.Start();
         _deploying.Release();
+        ReportToSystemd();
+        using var reaper = ZombieReaper.StartIfInit(() => _pools.SelectMany(p => p.Workers).Select(w => w.Status.Pid ?? 0));
 
         await SampleUntilStoppedAsync(Say);
 
+        _systemd?.Stopping("stopping: draining requests in flight, then stopping workers");
         Say($"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
         await frontDoor.StopAsync();
         await Task.WhenAll(_pools.Select(p => p.StopAsync("Pier is stopping")));
@@ -262,6 +280,8 @@ internal sealed class PierHost
             await _deploying.WaitAsync(linked.Token);
         }
         var clock = Stopwatch.StartNew();
+        if (kind == "deploy")
+            _systemd?.Reloading();
         try
         {
             var problem = await operation();
@@ -288,6 +308,9 @@ internal sealed class PierHost
         finally
         {
             _deploying.Release();
+            // systemd waits for READY=1 after RELOADING=1, whatever the outcome.
+            if (kind == "deploy" && _systemd is { IsEnabled: true })
+                _systemd.Ready(string.Join(", ", Status().Services.Select(s => $"{s.Name} {s.Ready}/{s.Desired}")));
         }
     }
 
@@ -297,6 +320,7 @@ internal sealed class PierHost
     {
         RebuildRoutes();
         RecordEvent(worker);
+        ReportToSystemd();
     }
 
     /// <summary>Turns worker state changes into the event history: starts, readiness, exits (with memory at death), failures, stops.</summary>
@@ -444,6 +468,19 @@ internal sealed class PierHost
 
     /// <summary>What `pier certs` shows; empty without HTTPS.</summary>
     public IReadOnlyList<CertificateReport> Certificates() => _certificates?.Report() ?? [];
+
+    /// <summary>READY=1 once every service has a worker up, then a STATUS= line such as "web 4/4 ready".</summary>
+    private void ReportToSystemd()
+    {
+        if (_systemd is not { IsEnabled: true })
+            return;
+        var services = Status().Services;
+        var line = string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
+        if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0))
+            _systemd.Ready(line);
+        else
+            _systemd.Status(line);
+    }
 
     public StatusReport Status()
     {

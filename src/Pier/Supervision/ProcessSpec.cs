@@ -8,6 +8,9 @@ namespace Pier.Supervision;
 /// <param name="CgroupProcs">The cgroup.procs file of the cgroup the process must run in, if any.</param>
 internal sealed partial record ProcessSpec(string Id, string Command, string Directory, IReadOnlyDictionary<string, string> Environment, string? CgroupProcs = null)
 {
+    /// <summary>The service's <c>user:</c>: run the command as this user; null runs it as Pier's.</summary>
+    public string? User { get; init; }
+
     /// <summary>Replaces <c>$PORT</c> and <c>${PORT}</c> in the command and sets <c>PORT</c> in the environment.</summary>
     public ProcessSpec WithPort(int port)
     {
@@ -19,15 +22,7 @@ internal sealed partial record ProcessSpec(string Id, string Command, string Dir
     /// The shell line actually run. A plain command is exec'd so that the app itself, not a shell,
     /// is the worker's PID and receives signals first; anything with shell syntax runs as written.
     /// </summary>
-    public string ShellLine
-    {
-        get
-        {
-            var line = ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
-            // The shell joins the cgroup itself before it runs anything, so no child can start outside it.
-            return CgroupProcs is null ? line : $"echo $$ > '{CgroupProcs}' || exit 125; {line}";
-        }
-    }
+    public string ShellLine => ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
 
     [GeneratedRegex(@"\$\{PORT\}|\$PORT(?![A-Za-z0-9_])")]
     private static partial Regex PortVariable();

@@ -211,7 +211,7 @@ internal sealed class Worker
 
     private ProcessSpec Spec(int? port)
     {
-        var spec = new ProcessSpec(Id, _service.Run, _service.Directory, _service.Env);
+        var spec = new ProcessSpec(Id, _service.Run, _service.Directory, _service.Env) { User = _service.User };
         return port is { } p ? spec.WithPort(p) : spec;
     }
 

@@ -14,6 +14,10 @@ internal sealed class WorkerProcess : IDisposable
 
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromMilliseconds(250);
+
+    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<string> _lastStderr = new();
     private readonly Queue<string> _lastOutput = new();
     private string? _stopCause;
@@ -25,6 +29,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Completes with the exit code when the group leader ends.</summary>
     public Task<int> Exited => _exited.Task;
 
+    /// <exception cref="InvalidOperationException">The spec's user does not exist, or Pier may not switch to it.</exception>
     public static WorkerProcess Start(ProcessSpec spec, OutputSink output, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var info = new ProcessStartInfo("setsid")
@@ -35,6 +40,23 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (spec.CgroupProcs is not null)
+        {
+            // A first shell joins the cgroup, as Pier's user (root), then becomes the rest of the
+            // command line: nothing the worker starts can begin outside the cgroup.
+            info.ArgumentList.Add("/bin/sh");
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("echo $$ > \"$0\" || exit 125; exec \"$@\"");
+            info.ArgumentList.Add(spec.CgroupProcs);
+        }
+        var user = spec.User is null ? null : WorkerUser.Resolve(spec.User);
+        if (user is { IsOtherUser: true })
+        {
+            foreach (var word in user.Prefix)
+                info.ArgumentList.Add(word);
+            info.Environment["USER"] = info.Environment["LOGNAME"] = user.Name;
+            info.Environment["HOME"] = user.Home;
+        }
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(spec.ShellLine);
@@ -51,18 +73,30 @@ internal sealed class WorkerProcess : IDisposable
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
+            {
+                worker._stdoutClosed.TrySetResult();
                 return;
+            }
             output.Write(spec.Id, e.Data);
             worker.Keep(e.Data, isError: false);
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null)
+            {
+                worker._stderrClosed.TrySetResult();
                 return;
+            }
             output.Write(spec.Id, e.Data, isError: true);
             worker.Keep(e.Data, isError: true);
         };
-        process.Exited += (_, _) => worker._exited.TrySetResult(process.ExitCode);
+        process.Exited += async (_, _) =>
+        {
+            // The last lines (a traceback) may still be in the pipes when the exit is noticed; wait
+            // a moment for them, but not for children that keep the pipes open after the leader died.
+            await Task.WhenAny(Task.WhenAll(worker._stdoutClosed.Task, worker._stderrClosed.Task), Task.Delay(OutputGrace));
+            worker._exited.TrySetResult(process.ExitCode);
+        };
         process.Start();
         worker.Pid = process.Id;
         process.StandardInput.Close();
