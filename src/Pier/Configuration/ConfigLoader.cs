@@ -13,7 +13,7 @@ internal sealed class ConfigLoader
     private const string ListenExpected =
         "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 (quote IPv6 addresses: \"[::1]:8080\")";
 
-    private static readonly string[] TopLevelKeys = ["name", "services", "before", "before_timeout", "lock", "listen", "state", "https", "admin"];
+    private static readonly string[] TopLevelKeys = ["name", "services", "before", "before_timeout", "lock", "listen", "state", "https", "admin", "logs"];
 
     private readonly ConfigNodeReader _reader;
     private readonly string _baseDirectory;
@@ -86,6 +86,7 @@ internal sealed class ConfigLoader
         var listen = fields.TryGetValue("listen", out var listenNode) ? ReadListen(listenNode) : new ListenConfig(null, ListenConfig.DefaultHttpPort);
         var state = ReadStateDirectory(fields, stateDirectoryOverride);
         var beforePolicy = ReadBeforePolicy(fields);
+        var logs = fields.TryGetValue("logs", out var logsNode) ? ReadLogs(logsNode) : LogsConfig.Default;
 
         // Parts of the file that later work implements; only their shape is checked here.
         foreach (var key in (string[])["https", "admin"])
@@ -98,7 +99,7 @@ internal sealed class ConfigLoader
 
         return name is null
             ? null
-            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy);
+            : new PierConfig(name, fullPath, state, services, before, listen, BeforePolicy: beforePolicy, Logs: logs);
     }
 
     private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
@@ -193,6 +194,52 @@ internal sealed class ConfigLoader
         }
 
         return listen;
+    }
+
+    private LogsConfig ReadLogs(YamlNode node)
+    {
+        var logs = LogsConfig.Default;
+        if (_reader.Mapping(node, "logs", "expected a mapping like { max_size: 50MiB, keep: 5, format: text }") is not { } mapping)
+        {
+            return logs;
+        }
+
+        var fields = _reader.Fields(mapping, "logs", ["max_size", "keep", "format"]);
+        if (fields.TryGetValue("max_size", out var sizeNode) && _reader.Size(sizeNode, "logs.max_size") is { } size)
+        {
+            // Smaller than a few lines would rotate on every line and keep almost nothing.
+            if (size < 4096)
+            {
+                _reader.Error(sizeNode, "logs.max_size", "expected at least 4KiB");
+            }
+            else
+            {
+                logs = logs with { MaxSize = size };
+            }
+        }
+
+        if (fields.TryGetValue("keep", out var keepNode) && _reader.WholeNumber(keepNode, "logs.keep", 0, 1000) is { } keep)
+        {
+            logs = logs with { Keep = keep };
+        }
+
+        if (fields.TryGetValue("format", out var formatNode))
+        {
+            switch ((formatNode as YamlScalarNode)?.Value)
+            {
+                case "text":
+                    logs = logs with { Format = LogFormat.Text };
+                    break;
+                case "json":
+                    logs = logs with { Format = LogFormat.Json };
+                    break;
+                default:
+                    _reader.Error(formatNode, "logs.format", "expected text or json");
+                    break;
+            }
+        }
+
+        return logs;
     }
 
     private (string? Address, int Port)? ReadEndpoint(YamlNode node, string field)

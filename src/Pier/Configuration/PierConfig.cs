@@ -9,7 +9,8 @@ internal sealed record PierConfig(
     IReadOnlyList<BeforeStep> Before,
     ListenConfig Listen,
     HttpsConfig? Https = null,
-    BeforePolicy? BeforePolicy = null)
+    BeforePolicy? BeforePolicy = null,
+    LogsConfig? Logs = null)
 {
     /// <summary>The directory that holds the config file; relative paths in it start here.</summary>
     public string BaseDirectory => Path.GetDirectoryName(FilePath)!;
