@@ -69,7 +69,30 @@ internal sealed record LogLine(DateTimeOffset Time, string Source, string Stream
         }
     }
 
-    private static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    /// <summary>yyyy-MM-ddTHH:mm:ss.fffZ by hand: it runs for every line of a flood, and a format string is several times slower.</summary>
+    public static string FormatTime(DateTimeOffset time) => string.Create(24, time.UtcDateTime, static (span, t) =>
+    {
+        Digits(span[..4], t.Year);
+        span[4] = '-';
+        Digits(span[5..7], t.Month);
+        span[7] = '-';
+        Digits(span[8..10], t.Day);
+        span[10] = 'T';
+        Digits(span[11..13], t.Hour);
+        span[13] = ':';
+        Digits(span[14..16], t.Minute);
+        span[16] = ':';
+        Digits(span[17..19], t.Second);
+        span[19] = '.';
+        Digits(span[20..23], t.Millisecond);
+        span[23] = 'Z';
+    });
+
+    private static void Digits(Span<char> span, int value)
+    {
+        for (var i = span.Length - 1; i >= 0; i--, value /= 10)
+            span[i] = (char)('0' + value % 10);
+    }
 
     private static bool TryTime(string? text, out DateTimeOffset time) =>
         DateTimeOffset.TryParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);

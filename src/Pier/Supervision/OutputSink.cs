@@ -14,11 +14,15 @@ namespace Pier.Supervision;
 /// </summary>
 internal sealed class OutputSink : IAsyncDisposable
 {
-    private static readonly string[] Palette = ["36", "33", "35", "32", "34", "96", "93", "95", "92", "94"];
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromMinutes(1);
 
+    // Room for a burst: a worker can print a few hundred thousand lines faster than a disk takes them
+    // (a few tens of MB at most). Wait mode, written only with TryWrite: a full queue makes TryWrite
+    // return false, never block, so the loss is counted. (DropWrite would drop silently: its TryWrite returns true.)
+    private const int QueuedLines = 256 * 1024;
+
     private readonly Channel<LogLine> _lines = Channel.CreateBounded<LogLine>(
-        new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(QueuedLines) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     private readonly Dictionary<string, RotatingLogFile> _files = new();
     private readonly string _logDirectory;
     private readonly TextWriter _console;
@@ -100,8 +104,7 @@ internal sealed class OutputSink : IAsyncDisposable
         var prefix = line.Source.PadRight(9);
         if (_color)
         {
-            var colour = line.Source == "pier" ? "1" : Palette[(int)((uint)StringComparer.Ordinal.GetHashCode(line.Source) % Palette.Length)];
-            console.Append("\u001b[").Append(colour).Append('m').Append(prefix).Append(" |\u001b[0m ");
+            console.Append(SourceColour.Paint(line.Source, prefix + " |")).Append(' ');
         }
         else
         {

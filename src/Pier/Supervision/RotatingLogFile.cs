@@ -60,10 +60,21 @@ internal sealed class RotatingLogFile : IDisposable
             File.Delete(Path);
             return;
         }
-        File.Delete(Rotated(_keep));
-        for (var n = _keep - 1; n >= 1; n--)
-            if (File.Exists(Rotated(n)))
+        // Only the numbers that exist are shifted: probing every number up to a large keep costs more than the writes.
+        // ("web.log.*" matches web.log itself too, a DOS rule .NET keeps.)
+        var name = System.IO.Path.GetFileName(Path);
+        var existing = Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(Path)!, name + ".*")
+            .Select(System.IO.Path.GetFileName)
+            .Select(f => f!.Length > name.Length + 1 && int.TryParse(f.AsSpan(name.Length + 1), out var n) ? n : 0)
+            .Where(n => n > 0)
+            .OrderDescending();
+        foreach (var n in existing)
+        {
+            if (n >= _keep)
+                File.Delete(Rotated(n));
+            else
                 File.Move(Rotated(n), Rotated(n + 1));
+        }
         // Someone may have removed the file by hand; then there is nothing to keep.
         if (File.Exists(Path))
             File.Move(Path, Rotated(1));

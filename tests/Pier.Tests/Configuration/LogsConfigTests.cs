@@ -47,7 +47,7 @@ public sealed class LogsConfigTests : IDisposable
         var errors = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors;
 
         Assert.Equal(["logs.rotate", "logs.max_size", "logs.keep", "logs.format"], errors.Select(e => e.Field));
-        Assert.Equal([9, 7, 8, 10], errors.Select(e => e.Line));
+        Assert.Equal([9, 6, 7, 8], errors.Select(e => e.Line));
         Assert.Contains("512MiB", errors[1].Message, StringComparison.Ordinal);
         Assert.Contains("text or json", errors[3].Message, StringComparison.Ordinal);
     }
