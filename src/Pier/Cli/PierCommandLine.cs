@@ -18,6 +18,7 @@ internal static class PierCommandLine
         ScaleCommand.Create(),
         RunBeforeCommand.Create(),
         LogsCommand.Create(),
+        InitCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args)
