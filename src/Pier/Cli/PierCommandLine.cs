@@ -19,6 +19,7 @@ internal static class PierCommandLine
         RunBeforeCommand.Create(),
         LogsCommand.Create(),
         InitCommand.Create(),
+        DoctorCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args)
