@@ -20,6 +20,7 @@ internal static class PierCommandLine
         LogsCommand.Create(),
         InitCommand.Create(),
         DoctorCommand.Create(),
+        CompletionsCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args)
