@@ -18,6 +18,8 @@ internal sealed class LogDirectory(string path)
     /// <summary>The rotated files of a source, newest (<c>.1</c>) first.</summary>
     public IReadOnlyList<string> RotatedFiles(string source)
     {
+        if (!Exists)
+            return [];
         var live = LiveFile(source);
         var numbered = new List<(int Number, string File)>();
         // "web.log.*" also matches web.log itself (a DOS rule .NET keeps), hence the length check.
