@@ -23,9 +23,18 @@ internal static class PierCommandLine
         ExportCommand.Create(),
         InstallCommand.Create(),
         UninstallCommand.Create(),
+        LogsCommand.Create(),
+        InitCommand.Create(),
+        DoctorCommand.Create(),
+        CompletionsCommand.Create(),
     };
 
-    public static Task<int> RunAsync(string[] args) =>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parsed = Create().Parse(args);
         // Pier handles SIGTERM and Ctrl-C itself (drain, then stop workers); the parser must not.
-        Create().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        var code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        // The parser prints usage errors with exit code 1; Pier keeps 1 for "failed" and 2 for usage.
+        return parsed.Errors.Count > 0 ? ExitCodes.UsageOrConfig : code;
+    }
 }

@@ -26,7 +26,7 @@ internal static class RunBeforeCommand
                 return ExitCodes.UsageOrConfig;
             Directory.CreateDirectory(loaded.StateDirectory);
             await using var output = new OutputSink(Path.Combine(loaded.StateDirectory, "logs"), Console.Out,
-                !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+                !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null, loaded.Logs);
             using var guard = new OrphanGuard(loaded.StateDirectory);
             var failure = await new BeforeStepRunner(loaded, output, guard).RunAsync(m => output.Write("pier", m), cancellation);
             await output.DisposeAsync();

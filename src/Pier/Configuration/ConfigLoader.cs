@@ -13,7 +13,7 @@ internal sealed class ConfigLoader
     private const string ListenExpected =
         "expected a port from 1 to 65535, or an address and port like 127.0.0.1:8080 (quote IPv6 addresses: \"[::1]:8080\")";
 
-    private static readonly string[] TopLevelKeys = ["name", "services", "before", "before_timeout", "lock", "listen", "state", "https", "admin"];
+    private static readonly string[] TopLevelKeys = ["name", "services", "before", "before_timeout", "lock", "listen", "state", "https", "admin", "logs"];
 
     private readonly ConfigNodeReader _reader;
     private readonly string _baseDirectory;
@@ -88,12 +88,13 @@ internal sealed class ConfigLoader
         var beforePolicy = ReadBeforePolicy(fields);
         var https = fields.TryGetValue("https", out var httpsNode) ? new HttpsConfigReader(_reader, _baseDirectory).Read(httpsNode) : null;
         listen = WithHttps(listen, https, fields.ContainsKey("https"), fields.GetValueOrDefault("listen"));
+        var logs = fields.TryGetValue("logs", out var logsNode) ? ReadLogs(logsNode) : LogsConfig.Default;
 
         var admin = fields.TryGetValue("admin", out var adminNode) ? ReadAdmin(adminNode) : AdminConfig.Default;
 
         return name is null
             ? null
-            : new PierConfig(name, fullPath, state, services, before, listen, https, beforePolicy, admin);
+            : new PierConfig(name, fullPath, state, services, before, listen, https, beforePolicy, admin, logs);
     }
 
     private string? ReadName(Dictionary<string, YamlNode> fields, YamlNode root)
@@ -219,6 +220,52 @@ internal sealed class ConfigLoader
         }
 
         return listen with { HttpsAddress = null, HttpsPort = null };
+    }
+
+    private LogsConfig ReadLogs(YamlNode node)
+    {
+        var logs = LogsConfig.Default;
+        if (_reader.Mapping(node, "logs", "expected a mapping like { max_size: 50MiB, keep: 5, format: text }") is not { } mapping)
+        {
+            return logs;
+        }
+
+        var fields = _reader.Fields(mapping, "logs", ["max_size", "keep", "format"]);
+        if (fields.TryGetValue("max_size", out var sizeNode) && _reader.Size(sizeNode, "logs.max_size") is { } size)
+        {
+            // Smaller than a few lines would rotate on every line and keep almost nothing.
+            if (size < 4096)
+            {
+                _reader.Error(sizeNode, "logs.max_size", "expected at least 4KiB");
+            }
+            else
+            {
+                logs = logs with { MaxSize = size };
+            }
+        }
+
+        if (fields.TryGetValue("keep", out var keepNode) && _reader.WholeNumber(keepNode, "logs.keep", 0, 1000) is { } keep)
+        {
+            logs = logs with { Keep = keep };
+        }
+
+        if (fields.TryGetValue("format", out var formatNode))
+        {
+            switch ((formatNode as YamlScalarNode)?.Value)
+            {
+                case "text":
+                    logs = logs with { Format = LogFormat.Text };
+                    break;
+                case "json":
+                    logs = logs with { Format = LogFormat.Json };
+                    break;
+                default:
+                    _reader.Error(formatNode, "logs.format", "expected text or json");
+                    break;
+            }
+        }
+
+        return logs;
     }
 
     private (string? Address, int Port)? ReadEndpoint(YamlNode node, string field)

@@ -10,7 +10,8 @@ internal sealed record PierConfig(
     ListenConfig Listen,
     HttpsConfig? Https = null,
     BeforePolicy? BeforePolicy = null,
-    AdminConfig? Admin = null)
+    AdminConfig? Admin = null,
+    LogsConfig? Logs = null)
 {
     /// <summary>The directory that holds the config file; relative paths in it start here.</summary>
     public string BaseDirectory => Path.GetDirectoryName(FilePath)!;

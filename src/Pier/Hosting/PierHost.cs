@@ -86,7 +86,7 @@ internal sealed class PierHost
             _stopping.Cancel();
         }
 
-        await using var output = new OutputSink(Path.Combine(state, "logs"), _console, _color);
+        await using var output = new OutputSink(Path.Combine(state, "logs"), _console, _color, _config.Logs);
         void Say(string message) => output.Write("pier", message);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
