@@ -179,7 +179,7 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
     private AutoscaleConfig? ReadAutoscale(YamlMappingNode mapping, string field)
     {
         var errorsBefore = reader.Errors.Count;
-        var fields = reader.Fields(mapping, field, ["min", "max", "cpu"]);
+        var fields = reader.Fields(mapping, field, ["min", "max", "cpu", "window", "cooldown"]);
         foreach (var key in new[] { "min", "max", "cpu" }.Where(k => !fields.ContainsKey(k)))
         {
             reader.Error(mapping, field, $"autoscaling needs `{key}`: {AutoscaleExpected}");
@@ -188,14 +188,16 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
         var min = fields.TryGetValue("min", out var minNode) ? reader.WholeNumber(minNode, $"{field}.min", 1, MaxWorkers) : null;
         var max = fields.TryGetValue("max", out var maxNode) ? reader.WholeNumber(maxNode, $"{field}.max", 1, MaxWorkers) : null;
         var cpu = fields.TryGetValue("cpu", out var cpuNode) ? ReadCpuBand(cpuNode, $"{field}.cpu") : null;
+        var window = fields.TryGetValue("window", out var windowNode) ? reader.Duration(windowNode, $"{field}.window") : AutoscaleConfig.DefaultWindow;
+        var cooldown = fields.TryGetValue("cooldown", out var cooldownNode) ? reader.Duration(cooldownNode, $"{field}.cooldown") : AutoscaleConfig.DefaultCooldown;
         if (min > max)
         {
             reader.Error(mapping, field, $"min ({min}) is greater than max ({max})");
         }
 
-        return reader.Errors.Count > errorsBefore || min is null || max is null || cpu is null
+        return reader.Errors.Count > errorsBefore || min is null || max is null || cpu is null || window is null || cooldown is null
             ? null
-            : new AutoscaleConfig(min.Value, max.Value, cpu.Value.Low, cpu.Value.High);
+            : new AutoscaleConfig(min.Value, max.Value, cpu.Value.Low, cpu.Value.High, window.Value, cooldown.Value);
     }
 
     private (double Low, double High)? ReadCpuBand(YamlNode node, string field)

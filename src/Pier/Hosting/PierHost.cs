@@ -31,6 +31,7 @@ internal sealed class PierHost
     private volatile ServicePool[] _pools = [];
     private readonly ResourceSampler _sampler = new();
     private readonly MemoryWatch _memoryWatch = new();
+    private readonly Autoscaler _autoscaler = new();
     private readonly PierMetrics _metrics = new();
     // Weak keys: a worker that is gone takes its entry with it.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Worker, WorkerStatus> _lastSeen = new();
@@ -394,10 +395,50 @@ internal sealed class PierHost
                     if (workers.FirstOrDefault(w => w.Status.Pid == pid) is { } worker)
                         _ = RecycleAsync(worker, usage.Workers[pid].MemoryBytes, say);
                 }
+                Autoscale(usage, say);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Feeds each autoscaled service's CPU per worker to the autoscaler and applies what it decides.</summary>
+    private void Autoscale(UsageSnapshot usage, Action<string> say)
+    {
+        foreach (var pool in _pools.Where(p => p.Service.Autoscale is not null))
+        {
+            var up = pool.Workers.Select(w => w.Status).Where(s => s is { State: WorkerState.Ready or WorkerState.Running, Pid: not null }).ToList();
+            if (up.Count == 0)
+                continue;
+            var cpu = up.Average(s => usage.Workers.TryGetValue(s.Pid!.Value, out var u) ? u.CpuPercent : 0) / 100;
+            var band = pool.Service.Autoscale!;
+            var wanted = _autoscaler.Observe(pool.Service.Name, band, pool.Desired, cpu, usage.At);
+            if (wanted != pool.Desired)
+                _ = ScaleForCpuAsync(pool, wanted, $"cpu {cpu * 100:0}% of a core per worker, band {band.CpuLow * 100:0}%..{band.CpuHigh * 100:0}%", say);
+        }
+    }
+
+    private async Task ScaleForCpuAsync(ServicePool pool, int wanted, string why, Action<string> say)
+    {
+        // A deploy in progress decides the workers itself; the autoscaler asks again after it.
+        if (!_deploying.Wait(0))
+            return;
+        try
+        {
+            var message = $"autoscale {pool.Service.Name}: {pool.Desired} → {wanted} workers ({why})";
+            say(message);
+            _events?.Record("scale", pool.Service.Name, null, message);
+            if (await pool.ScaleAsync(wanted, say, _stopping.Token) is { } problem)
+                say($"autoscale {pool.Service.Name}: {problem}");
+            _config = _config with { Services = _pools.Select(p => p.Service).ToList() };
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _deploying.Release();
         }
     }
 

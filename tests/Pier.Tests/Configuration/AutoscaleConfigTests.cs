@@ -14,7 +14,7 @@ public sealed class AutoscaleConfigTests : IDisposable
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: ./web\n    workers: { min: 2, max: 8, cpu: 50%..90% }\n"));
 
         var web = config.Services.Single();
-        Assert.Equal(new AutoscaleConfig(2, 8, 0.5, 0.9), web.Autoscale);
+        Assert.Equal(new AutoscaleConfig(2, 8, 0.5, 0.9, AutoscaleConfig.DefaultWindow, AutoscaleConfig.DefaultCooldown), web.Autoscale);
         Assert.Equal(2, web.Workers);
         Assert.Equal(0.7, web.Autoscale!.CpuTarget, 3);
     }

@@ -165,4 +165,29 @@ public sealed class ResourceTests
         var (_, events, _) = await PierCli.RunAsync(dir.Path, "events", "--json");
         Assert.Contains(JsonDocument.Parse(events).RootElement.EnumerateArray(), e => e.GetProperty("kind").GetString() == "oom");
     }
+
+    [Fact]
+    public async Task Autoscale_AddsWorkersUnderCpuLoad_AndRemovesThemAfterwards()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", Config(port, Loopback.FreePort(), workers: 1)
+            .Replace("workers: 1", "workers: { min: 1, max: 3, cpu: 15%..50%, window: 3s, cooldown: 3s }"));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 1);
+
+        await using (var load = new ClientLoop(port, clients: 8))
+        {
+            await pier.WaitForAsync(s => s.Services[0].Desired >= 2 && s.Services[0].Ready >= 2, TimeSpan.FromSeconds(60), "a second worker under load");
+            await load.StopAsync();
+            Assert.Empty(load.Failures);
+        }
+        await pier.WaitForAsync(s => s.Services[0].Desired == 1 && s.Services[0].Workers.Count == 1, TimeSpan.FromSeconds(60), "back to one worker when idle");
+
+        var (_, events, _) = await PierCli.RunAsync(dir.Path, "events", "--json");
+        var scales = JsonDocument.Parse(events).RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "scale").Select(e => e.GetProperty("message").GetString()!).ToList();
+        Assert.Contains(scales, m => m.StartsWith("autoscale web: 1 → 2 workers (cpu "));
+        Assert.Contains(scales, m => m.Contains("→ 1 workers"));
+    }
 }
