@@ -27,14 +27,23 @@ internal static class PierCommandLine
         InitCommand.Create(),
         DoctorCommand.Create(),
         CompletionsCommand.Create(),
+        StopCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args)
     {
         var parsed = Create().Parse(args);
-        // Pier handles SIGTERM and Ctrl-C itself (drain, then stop workers); the parser must not.
-        var code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
-        // The parser prints usage errors with exit code 1; Pier keeps 1 for "failed" and 2 for usage.
-        return parsed.Errors.Count > 0 ? ExitCodes.UsageOrConfig : code;
+        try
+        {
+            // Pier handles SIGTERM and Ctrl-C itself (drain, then stop workers); the parser must not.
+            var code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+            // The parser prints usage errors with exit code 1; Pier keeps 1 for "failed" and 2 for usage.
+            return parsed.Errors.Count > 0 ? ExitCodes.UsageOrConfig : code;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            await Console.Error.WriteLineAsync($"pier: {e.Message}");
+            return ExitCodes.Failed;
+        }
     }
 }

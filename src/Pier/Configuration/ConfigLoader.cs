@@ -197,13 +197,47 @@ internal sealed class ConfigLoader
             return AdminConfig.Default;
         }
 
-        var fields = _reader.Fields(mapping, "admin", ["listen"]);
+        var fields = _reader.Fields(mapping, "admin", ["listen", "token", "metrics"]);
+        var admin = AdminConfig.Default;
         if (fields.TryGetValue("listen", out var listenNode) && ReadEndpoint(listenNode, "admin.listen") is { } endpoint)
         {
-            return new AdminConfig(endpoint.Address ?? "0.0.0.0", endpoint.Port, true);
+            admin = new AdminConfig(endpoint.Address ?? "0.0.0.0", endpoint.Port, true);
         }
 
-        return AdminConfig.Default;
+        if (fields.TryGetValue("token", out var tokenNode))
+        {
+            switch ((tokenNode as YamlScalarNode)?.Value)
+            {
+                case "on":
+                    break;
+                case "off" when admin.IsLoopback:
+                    admin = admin with { RequireToken = false };
+                    break;
+                case "off":
+                    _reader.Error(tokenNode, "admin.token", $"the admin API on {admin.Address} is reachable from other hosts; it needs its token (remove `token: off` or listen on 127.0.0.1)");
+                    break;
+                default:
+                    _reader.Error(tokenNode, "admin.token", "expected on or off");
+                    break;
+            }
+        }
+
+        if (fields.TryGetValue("metrics", out var metricsNode))
+        {
+            switch ((metricsNode as YamlScalarNode)?.Value)
+            {
+                case "open":
+                    break;
+                case "token":
+                    admin = admin with { MetricsOpen = false };
+                    break;
+                default:
+                    _reader.Error(metricsNode, "admin.metrics", "expected open (no token for /metrics) or token");
+                    break;
+            }
+        }
+
+        return admin;
     }
 
     /// <summary>An <c>https</c> section opens the HTTPS listener, on 443 unless <c>listen.https</c> says otherwise.</summary>

@@ -54,7 +54,7 @@ internal sealed class ControlClient : IDisposable
         {
             return await _http.GetFromJsonAsync<StatusReport>("v1/status", ControlJson.Options, cancellation);
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        catch (HttpRequestException e) when (IsNobodyThere(e))
         {
             return null;
         }
@@ -67,7 +67,7 @@ internal sealed class ControlClient : IDisposable
         {
             return await _http.GetFromJsonAsync<List<Certificates.CertificateReport>>("v1/certs", ControlJson.Options, cancellation);
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        catch (HttpRequestException e) when (IsNobodyThere(e))
         {
             return null;
         }
@@ -85,7 +85,7 @@ internal sealed class ControlClient : IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery);
             response = await _streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException)
+        catch (HttpRequestException e) when (IsNobodyThere(e))
         {
             return null;
         }
@@ -109,6 +109,43 @@ internal sealed class ControlClient : IDisposable
             return false;
         }
     }
+
+    /// <summary>`pier stop`: asks for a graceful stop; null when no Pier answers.</summary>
+    public async Task<ControlEvent?> StopAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            using var response = await _http.PostAsync("v1/stop", null, cancellation);
+            Refused(response);
+            return await response.Content.ReadFromJsonAsync<ControlEvent>(ControlJson.Options, cancellation);
+        }
+        catch (HttpRequestException e) when (IsNobodyThere(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// No socket, or nothing listening on it, means no Pier runs; a socket we may not use is a
+    /// different answer, and says so (<see cref="UnauthorizedAccessException"/>).
+    /// </summary>
+    private bool IsNobodyThere(HttpRequestException e)
+    {
+        if (e.StatusCode == System.Net.HttpStatusCode.Forbidden
+            || e.InnerException is SocketException { SocketErrorCode: SocketError.AccessDenied })
+            throw Denied();
+        return e.InnerException is SocketException;
+    }
+
+    private void Refused(HttpResponseMessage response)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+            throw Denied();
+        response.EnsureSuccessStatusCode();
+    }
+
+    private UnauthorizedAccessException Denied() =>
+        new($"{SocketPath}: permission denied; only the user that runs this Pier (and root) may control it");
 
     public void Dispose()
     {

@@ -114,9 +114,10 @@ internal sealed class PierHost
         await using var certificates = _certificates = _config.Https is null ? null
             : new CertificateManager(_config.Https, state, (line, isError) => output.Write("certs", line, isError), TimeProvider.System);
 
-        await using var control = new ControlServer(state, this);
+        var api = new ControlApi(this);
+        await using var control = new ControlServer(state, api);
         await control.StartAsync(_stopping.Token);
-        await using var admin = await StartAdminAsync(Say);
+        await using var admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
 
         _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, certificates);
         await using var frontDoor = _frontDoor;
@@ -355,14 +356,14 @@ internal sealed class PierHost
 
     private static string Said(WorkerStatus status) => status.LastStderr.Count > 0 ? $"; last stderr: {status.LastStderr[^1]}" : "";
 
-    private async Task<AdminServer?> StartAdminAsync(Action<string> say)
+    private async Task<AdminServer?> StartAdminAsync(ControlApi api, AdminToken token, Action<string> say)
     {
         var config = _config.Admin ?? AdminConfig.Default;
-        var admin = new AdminServer(config, _metrics);
+        var admin = new AdminServer(config, _metrics, api, token);
         try
         {
             await admin.StartAsync(_stopping.Token);
-            say($"metrics on http://{config.Address}:{config.Port}/metrics");
+            say($"admin on http://{config.Address}:{config.Port}/ (metrics at /metrics, API at /api/v1/)");
             return admin;
         }
         catch (IOException e) when (!config.Explicit)
@@ -506,6 +507,9 @@ internal sealed class PierHost
             _frontDoor?.Update(new RoutingTable(routes));
         }
     }
+
+    /// <summary>`pier stop`: the same graceful stop as SIGTERM.</summary>
+    public void RequestStop() => _stopping.Cancel();
 
     /// <summary>What `pier certs` shows; empty without HTTPS.</summary>
     public IReadOnlyList<CertificateReport> Certificates() => _certificates?.Report() ?? [];
