@@ -16,6 +16,9 @@ internal sealed class PierMetrics
     private readonly Counter _requests;
     private readonly Histogram _duration;
     private readonly Gauge _inFlight;
+    private readonly Counter _workerRequests;
+    private readonly Histogram _workerDuration;
+    private readonly Gauge _workerInFlight;
     private readonly Gauge _workerCpu;
     private readonly Gauge _workerMemory;
     private readonly Gauge _workerRestarts;
@@ -32,6 +35,10 @@ internal sealed class PierMetrics
         _duration = factory.CreateHistogram("pier_request_duration_seconds", "Time from request to response end at the front door.",
             new HistogramConfiguration { LabelNames = ["service"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _inFlight = factory.CreateGauge("pier_requests_in_flight", "Requests the front door is forwarding now.", "service");
+        _workerRequests = factory.CreateCounter("pier_worker_requests_total", "Requests forwarded to the worker (retries on another worker count there).", "service", "worker");
+        _workerDuration = factory.CreateHistogram("pier_worker_request_duration_seconds", "Time the worker took to answer a forwarded request.",
+            new HistogramConfiguration { LabelNames = ["service", "worker"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        _workerInFlight = factory.CreateGauge("pier_worker_requests_in_flight", "Requests the worker is answering now.", "service", "worker");
         _workerCpu = factory.CreateGauge("pier_worker_cpu_percent", "CPU of the worker's process tree, percent of one core.", "service", "worker");
         _workerMemory = factory.CreateGauge("pier_worker_memory_bytes", "Memory of the worker's process tree (PSS where readable, else RSS).", "service", "worker");
         _workerRestarts = factory.CreateGauge("pier_worker_restarts", "Times the worker slot was restarted after its process ended.", "service", "worker");
@@ -48,6 +55,30 @@ internal sealed class PierMetrics
         _inFlight.WithLabels(service).Dec();
         _requests.WithLabels(service, StatusClasses[Math.Clamp(statusCode / 100 - 1, 0, 4)]).Inc();
         _duration.WithLabels(service).Observe(elapsed.TotalSeconds);
+    }
+
+    /// <summary>Counts one forwarding attempt to one worker; dispose the result when it is answered.</summary>
+    public WorkerRequest StartWorkerRequest(string service, string worker) => new(this, service, worker, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    internal readonly struct WorkerRequest : IDisposable
+    {
+        private readonly PierMetrics _metrics;
+        private readonly string _service;
+        private readonly string _worker;
+        private readonly long _started;
+
+        public WorkerRequest(PierMetrics metrics, string service, string worker, long started)
+        {
+            (_metrics, _service, _worker, _started) = (metrics, service, worker, started);
+            metrics._workerInFlight.WithLabels(service, worker).Inc();
+        }
+
+        public void Dispose()
+        {
+            _metrics._workerInFlight.WithLabels(_service, _worker).Dec();
+            _metrics._workerRequests.WithLabels(_service, _worker).Inc();
+            _metrics._workerDuration.WithLabels(_service, _worker).Observe(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds);
+        }
     }
 
     /// <summary>Replaces the worker and host gauges with one sample; workers that are gone lose their series.</summary>
@@ -70,8 +101,10 @@ internal sealed class PierMetrics
         }
         foreach (var (service, worker) in _workers.Where(w => !current.Contains(w)))
         {
-            foreach (var gauge in new[] { _workerReady, _workerRestarts, _workerCpu, _workerMemory })
+            foreach (var gauge in new[] { _workerReady, _workerRestarts, _workerCpu, _workerMemory, _workerInFlight })
                 gauge.RemoveLabelled(service, worker);
+            _workerRequests.RemoveLabelled(service, worker);
+            _workerDuration.RemoveLabelled(service, worker);
         }
         _workers = current;
         _hostCpu.Set(usage.Host.CpuPercent);

@@ -162,6 +162,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             ForwarderError error;
             try
             {
+                using var measured = _metrics.StartWorkerRequest(route.Service, destination.WorkerId);
                 error = await _forwarder.SendAsync(context, destination.Prefix, _client, RequestConfig, ForwardedHeadersTransformer.Instance);
             }
             finally

@@ -87,6 +87,10 @@ public sealed class ResourceTests
         Assert.Equal(25, samples["pier_requests_total{service=\"web\",code=\"2xx\"}"]);
         Assert.Equal(3, samples["pier_requests_total{service=\"web\",code=\"4xx\"}"]);
         Assert.Equal(28, samples["pier_request_duration_seconds_count{service=\"web\"}"]);
+        Assert.Equal(28, samples["pier_worker_requests_total{service=\"web\",worker=\"web.1\"}"] + samples["pier_worker_requests_total{service=\"web\",worker=\"web.2\"}"]);
+        Assert.Equal(28, samples["pier_worker_request_duration_seconds_count{service=\"web\",worker=\"web.1\"}"]
+            + samples["pier_worker_request_duration_seconds_count{service=\"web\",worker=\"web.2\"}"]);
+        Assert.Equal(0, samples["pier_worker_requests_in_flight{service=\"web\",worker=\"web.1\"}"]);
         Assert.Equal(1, samples["pier_worker_ready{service=\"web\",worker=\"web.1\"}"]);
         Assert.True(samples["pier_worker_memory_bytes{service=\"web\",worker=\"web.2\"}"] > 1 << 20);
         Assert.True(samples["pier_host_memory_total_bytes"] > 0);
