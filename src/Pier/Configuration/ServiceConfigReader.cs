@@ -76,7 +76,8 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
 
         return reader.Errors.Count > errorsBefore || run is null
             ? null
-            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy, autoscale);
+            : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy, autoscale,
+                WorkersAuto: workersNode is YamlScalarNode { Value: "auto" });
     }
 
     private string ReadDirectory(YamlNode node, string field)

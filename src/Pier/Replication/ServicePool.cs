@@ -54,9 +54,11 @@ internal sealed class ServicePool
         var running = Workers.Where(w => w.Status.Pid is not null).ToList();
         var measured = running.Select(w => usage.Workers.TryGetValue(w.Status.Pid!.Value, out var u) ? u.MemoryBytes : 0);
         var (fit, why) = MemoryBudget.Check(count - Workers.Count, MemoryBudget.PerWorker(Service, measured), MemoryInfo.Read());
-        Note = why;
+        Note = Service.WorkersAuto ? $"workers: auto = {Environment.ProcessorCount} CPU cores" + (why is null ? ", all within the memory budget" : $"; {why}") : why;
         if (why is not null)
             _context.Output.Write("pier", $"{Service.Name}: {why}", isError: true);
+        else if (Service.WorkersAuto)
+            _context.Output.Write("pier", $"{Service.Name}: {Note}");
         return Workers.Count + fit;
     }
 
@@ -78,7 +80,7 @@ internal sealed class ServicePool
             return null;
         }
         var affordable = Affordable(count);
-        if (Note is not null)
+        if (affordable < count)
             progress($"{Service.Name}: {Note}");
         var added = Enumerable.Range(current.Count == 0 ? 1 : current.Max(w => w.Number) + 1, affordable - current.Count)
             .Select(n => Add(new Worker(Service, n, _generation, _context, _changed)))

@@ -163,6 +163,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\n    workers: auto\n"));
 
         Assert.Equal(Math.Min(Environment.ProcessorCount, 1000), config.Services[0].Workers);
+        Assert.True(config.Services[0].WorkersAuto);
     }
 
     [Fact]

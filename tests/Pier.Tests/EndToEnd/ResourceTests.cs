@@ -194,4 +194,27 @@ public sealed class ResourceTests
         Assert.Contains(scales, m => m.StartsWith("autoscale web: 1 → 2 workers (cpu "));
         Assert.Contains(scales, m => m.Contains("→ 1 workers"));
     }
+
+    [Fact]
+    public async Task WorkersAuto_RunsOnePerCore_AndStatusSaysSo()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", $$"""
+            name: auto
+            services:
+              queue:
+                run: sleep 300
+                workers: auto
+            admin: { listen: "127.0.0.1:{{Loopback.FreePort()}}" }
+            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        var status = await pier.WaitForReadyAsync("queue", Environment.ProcessorCount);
+
+        var queue = status.Services[0];
+        Assert.Equal(Environment.ProcessorCount, queue.Workers.Count);
+        Assert.Equal($"workers: auto = {Environment.ProcessorCount} CPU cores, all within the memory budget", queue.Note);
+        var (_, table, _) = await PierCli.RunAsync(dir.Path, "status");
+        Assert.Contains("workers: auto", table);
+    }
 }
