@@ -33,7 +33,7 @@ internal static class CertsCommand
             var reports = await client.CertificatesAsync(cancellation);
             if (reports is null)
             {
-                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath}); start it with `pier up`");
+                await Console.Error.WriteLineAsync(client.NotRunning);
                 return ExitCodes.Failed;
             }
             if (parse.GetValue(json))

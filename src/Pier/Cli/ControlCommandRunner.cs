@@ -27,7 +27,7 @@ internal static class ControlCommandRunner
         }, cancellation);
         if (ok is null)
         {
-            await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath}); start it with `pier up`");
+            await Console.Error.WriteLineAsync(client.NotRunning);
             return ExitCodes.Failed;
         }
         return ok.Value ? ExitCodes.Ok : ExitCodes.Failed;

@@ -31,7 +31,7 @@ internal static class StatusCommand
             var report = await client.StatusAsync(cancellation);
             if (report is null)
             {
-                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath}); start it with `pier up`");
+                await Console.Error.WriteLineAsync(client.NotRunning);
                 return ExitCodes.Failed;
             }
             if (parse.GetValue(json))

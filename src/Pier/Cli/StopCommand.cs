@@ -26,7 +26,7 @@ internal static class StopCommand
             using var client = new ControlClient(stateDirectory);
             if (await client.StopAsync(cancellation) is not { } answer)
             {
-                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory} (nothing answers on {client.SocketPath})");
+                await Console.Error.WriteLineAsync(client.NotRunning);
                 return ExitCodes.Failed;
             }
             Console.WriteLine(answer.Message);

@@ -27,7 +27,7 @@ internal static class TopCommand
             using var client = new ControlClient(stateDirectory);
             if (await client.StatusAsync(cancellation) is not { } first)
             {
-                await Console.Error.WriteLineAsync($"pier: no Pier is running for {stateDirectory}; start it with `pier up`");
+                await Console.Error.WriteLineAsync(client.NotRunning);
                 return ExitCodes.Failed;
             }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -47,6 +47,9 @@ internal sealed class ControlClient : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>What every command says when nothing answers on the socket.</summary>
+    public string NotRunning => $"pier: no Pier is running for {Path.GetDirectoryName(SocketPath)} (nothing answers on {SocketPath}); start it with `pier up`";
+
     /// <summary>Null when no Pier answers on this state directory.</summary>
     public async Task<StatusReport?> StatusAsync(CancellationToken cancellation)
     {
