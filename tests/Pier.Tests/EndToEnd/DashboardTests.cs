@@ -22,7 +22,7 @@ public sealed class DashboardTests
         """;
 
     [Fact(Timeout = 180_000)]
-    public async Task TheDashboard_ShowsTheLiveWorkers_ChartsSamples_AndReloadReplacesTheWorkers()
+    public async Task TheDashboard_ShowsTheLiveWorkers_ChartsSamples_AndReloadAndRestartReplaceWorkers()
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
@@ -41,7 +41,7 @@ public sealed class DashboardTests
         await using var chromium = await HeadlessChromium.LaunchAsync();
         var page = await chromium.Context.NewPageAsync();
         await page.GotoAsync(url.Trim());
-        foreach (var pid in before)
+        foreach (var pid in before.Values)
             await page.Locator($"#workers tr[data-pid='{pid}'][data-state='ready']").WaitForAsync(new() { Timeout = 15_000 });
         // The token moved from the address bar into the page's storage.
         Assert.DoesNotContain(token, page.Url);
@@ -65,10 +65,17 @@ public sealed class DashboardTests
 
         var after = await WorkerPidsAsync(dir);
         Assert.Equal(2, after.Count);
-        Assert.Empty(after.Intersect(before));
-        foreach (var pid in after)
+        Assert.Empty(after.Values.Intersect(before.Values));
+        foreach (var pid in after.Values)
             await page.Locator($"#workers tr[data-pid='{pid}']").WaitForAsync(new() { Timeout = 15_000 });
         await page.Locator("#events tbody tr").First.WaitForAsync(new() { Timeout = 15_000 });
+
+        await page.ClickAsync("#workers button[data-target='web.1']");
+        await page.Locator("#progress[data-ok='true']").WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Contains("web.1", await page.InnerTextAsync("#progress"));
+        var restarted = await WorkerPidsAsync(dir);
+        Assert.NotEqual(after["web.1"], restarted["web.1"]);
+        Assert.Equal(after["web.2"], restarted["web.2"]);
 
         Directory.CreateDirectory(Artifacts);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "dashboard.png"), FullPage = true });
@@ -103,11 +110,12 @@ public sealed class DashboardTests
     private static async Task<int> Counter(IPage page, string name) =>
         int.Parse(await page.EvaluateAsync<string>($"document.body.dataset.{name}"));
 
-    private static async Task<List<int>> WorkerPidsAsync(TestDirectory dir)
+    /// <summary>Worker id → PID, as `pier status --json` tells them.</summary>
+    private static async Task<Dictionary<string, int>> WorkerPidsAsync(TestDirectory dir)
     {
         var (code, stdout, stderr) = await PierCli.RunAsync(dir.Path, "status", "--json");
         Assert.True(code == 0, stderr);
         return JsonDocument.Parse(stdout).RootElement.GetProperty("services")[0].GetProperty("workers").EnumerateArray()
-            .Select(w => w.GetProperty("pid").GetInt32()).ToList();
+            .ToDictionary(w => w.GetProperty("id").GetString()!, w => w.GetProperty("pid").GetInt32());
     }
 }

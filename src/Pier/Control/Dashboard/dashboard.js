@@ -160,7 +160,7 @@ function chart(id, series, valueFormat) {
     width: Math.max(target.clientWidth, 380),
     height: 200,
     series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 1.5, value: (u, v) => v === null ? "-" : valueFormat(v) }))],
-    axes: [{}, { size: 70, values: (u, values) => values.map(valueFormat) }],
+    axes: [{}, { size: 80, values: (u, values) => values.map(valueFormat) }],
     scales: { x: { time: true } },
     hooks: { draw: [() => { document.body.dataset.redraws = String(Number(document.body.dataset.redraws) + 1); }] },
   }, [[]], target);
@@ -196,7 +196,9 @@ async function refreshCertificates() {
   const certs = await (await api("/api/v1/certs")).json();
   const body = $("certs").tBodies[0];
   if (certs.length === 0) {
-    body.replaceChildren(row([element("td", "no HTTPS: the config has no https section", "muted")]));
+    const cell = element("td", "no HTTPS: the config has no https section", "muted");
+    cell.colSpan = 7;
+    body.replaceChildren(row([cell]));
     return;
   }
   body.replaceChildren(...certs.map(c => {
