@@ -54,9 +54,9 @@ internal sealed class ControlClient : IDisposable
         {
             return await _http.GetFromJsonAsync<StatusReport>("v1/status", ControlJson.Options, cancellation);
         }
-        catch (HttpRequestException e) when (IsNobodyThere(e))
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
-            return null;
+            return IsDenied(e) ? throw Denied() : null;
         }
     }
 
@@ -67,9 +67,9 @@ internal sealed class ControlClient : IDisposable
         {
             return await _http.GetFromJsonAsync<List<Certificates.CertificateReport>>("v1/certs", ControlJson.Options, cancellation);
         }
-        catch (HttpRequestException e) when (IsNobodyThere(e))
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
-            return null;
+            return IsDenied(e) ? throw Denied() : null;
         }
     }
 
@@ -85,9 +85,9 @@ internal sealed class ControlClient : IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery);
             response = await _streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
         }
-        catch (HttpRequestException e) when (IsNobodyThere(e))
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
-            return null;
+            return IsDenied(e) ? throw Denied() : null;
         }
         using (response)
         {
@@ -119,9 +119,9 @@ internal sealed class ControlClient : IDisposable
             Refused(response);
             return await response.Content.ReadFromJsonAsync<ControlEvent>(ControlJson.Options, cancellation);
         }
-        catch (HttpRequestException e) when (IsNobodyThere(e))
+        catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
-            return null;
+            return IsDenied(e) ? throw Denied() : null;
         }
     }
 
@@ -129,13 +129,9 @@ internal sealed class ControlClient : IDisposable
     /// No socket, or nothing listening on it, means no Pier runs; a socket we may not use is a
     /// different answer, and says so (<see cref="UnauthorizedAccessException"/>).
     /// </summary>
-    private bool IsNobodyThere(HttpRequestException e)
-    {
-        if (e.StatusCode == System.Net.HttpStatusCode.Forbidden
-            || e.InnerException is SocketException { SocketErrorCode: SocketError.AccessDenied })
-            throw Denied();
-        return e.InnerException is SocketException;
-    }
+    private static bool IsDenied(HttpRequestException e) =>
+        e.StatusCode == System.Net.HttpStatusCode.Forbidden
+        || e.InnerException is SocketException { SocketErrorCode: SocketError.AccessDenied };
 
     private void Refused(HttpResponseMessage response)
     {

@@ -191,6 +191,24 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_AdminWithoutTokenOnAPublicAddress_IsRefused()
+    {
+        var path = _dir.Write("pier.yaml", Minimal + "\nadmin: { listen: \"0.0.0.0:9180\", token: off }\n");
+
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors);
+        Assert.Equal("admin.token", error.Field);
+        Assert.Contains("reachable from other hosts", error.Message);
+    }
+
+    [Fact]
+    public void Load_AdminWithoutTokenOnLoopback_IsAllowed()
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\nadmin: { listen: \"127.0.0.1:9180\", token: off, metrics: token }\n"));
+
+        Assert.Equal(new AdminConfig("127.0.0.1", 9180, true, RequireToken: false, MetricsOpen: false), config.Admin);
+    }
+
+    [Fact]
     public void Load_MemoryAndUser_AreKept()
     {
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\n    memory: { limit: 512MiB, hard: 1GiB }\n    user: www-data\n"));
