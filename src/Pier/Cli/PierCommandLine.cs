@@ -20,6 +20,7 @@ internal static class PierCommandLine
         TopCommand.Create(),
         EventsCommand.Create(),
         CertsCommand.Create(),
+        DashboardCommand.Create(),
         ExportCommand.Create(),
         InstallCommand.Create(),
         UninstallCommand.Create(),

@@ -38,6 +38,11 @@ internal sealed class AdminServer : IAsyncDisposable
                 await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
                 return;
             }
+            if (DashboardAssets.TryServe(context, path, out var page))
+            {
+                await page;
+                return;
+            }
             if (isApi && api.TryHandle(context, path[4..], out var handled))
             {
                 await handled;
