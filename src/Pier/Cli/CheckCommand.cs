@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
+using Pier.Configuration;
+using Pier.Control;
 using Spectre.Console;
 
 namespace Pier.Cli;
@@ -6,19 +9,26 @@ namespace Pier.Cli;
 /// <summary>`pier check`: validate a config without running anything.</summary>
 internal static class CheckCommand
 {
+    /// <summary>The --json answer: every problem with its position, or what the config holds.</summary>
+    internal sealed record CheckReport(bool Ok, string File, IReadOnlyList<ConfigError> Errors, int Services, int Workers, int BeforeSteps);
+
     public static Command Create()
     {
         var config = CliOptions.Config();
+        var json = CliOptions.Json();
         var command = new Command("check", """
             Validate a config without running it. Every problem is listed with its file, line and column.
             Exits 0 when the config is valid, 2 when it is not.
 
-            Example:
+            Examples:
               pier check -c pier.yaml
+              pier check --json
             """)
-        { config };
+        { config, json };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(json))
+                return CheckAsJson(ConfigLocator.Resolve(parse.GetValue(config)));
             var loaded = ConfigLocator.LoadOrReport(parse.GetValue(config), null, Console.Error, "fix them and check again");
             if (loaded is null)
                 return ExitCodes.UsageOrConfig;
@@ -28,5 +38,21 @@ internal static class CheckCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int CheckAsJson(string file)
+    {
+        CheckReport report;
+        try
+        {
+            var loaded = ConfigLoader.Load(file);
+            report = new CheckReport(true, file, [], loaded.Services.Count, loaded.Services.Sum(s => s.Workers), loaded.Before.Count);
+        }
+        catch (ConfigException e)
+        {
+            report = new CheckReport(false, file, e.Errors, 0, 0, 0);
+        }
+        Console.WriteLine(JsonSerializer.Serialize(report, ControlJson.Options));
+        return report.Ok ? ExitCodes.Ok : ExitCodes.UsageOrConfig;
     }
 }

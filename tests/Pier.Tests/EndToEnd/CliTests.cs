@@ -37,6 +37,53 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Check_Json_ListsEveryProblemWithItsPosition()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: ./serve\n    worker: 4\n    stop: { timeout: soon }\n");
+
+        var (code, stdout, _) = await PierCli.RunAsync(dir.Path, "check", "--json");
+
+        Assert.Equal(2, code);
+        var report = JsonDocument.Parse(stdout).RootElement;
+        Assert.False(report.GetProperty("ok").GetBoolean());
+        var errors = report.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.Equal(5, errors[0].GetProperty("line").GetInt32());
+        Assert.Equal("services.web.worker", errors[0].GetProperty("field").GetString());
+        Assert.Equal("services.web.stop.timeout", errors[1].GetProperty("field").GetString());
+
+        dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: ./serve\n    workers: 4\n");
+        (code, stdout, _) = await PierCli.RunAsync(dir.Path, "check", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal(4, JsonDocument.Parse(stdout).RootElement.GetProperty("workers").GetInt32());
+    }
+
+    [Fact]
+    public async Task Reload_Json_StreamsOneEventPerLine_EndingWithTheOutcome()
+    {
+        using var dir = new TestDirectory();
+        dir.Write("pier.yaml", $$"""
+            name: jsonreload
+            services:
+              queue:
+                run: sleep 300
+            admin: { listen: "127.0.0.1:{{Loopback.FreePort()}}" }
+            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("queue", 1);
+
+        var (code, stdout, stderr) = await PierCli.RunAsync(dir.Path, "reload", "--json");
+
+        Assert.True(code == 0, stderr);
+        var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(events, e => e.GetProperty("message").GetString()!.StartsWith("queue.1: starting"));
+        Assert.True(events[^1].GetProperty("ok").GetBoolean());
+        Assert.All(events[..^1], e => Assert.False(e.TryGetProperty("ok", out _)));
+    }
+
+    [Fact]
     public async Task Up_WithABadConfig_ExitsTwoAndStartsNothing()
     {
         using var dir = new TestDirectory();
