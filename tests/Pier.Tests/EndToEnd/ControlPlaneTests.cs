@@ -96,9 +96,18 @@ public sealed class ControlPlaneTests
         Assert.Equal(1, (await PierCli.RunAsync(dir.Path, "stop")).ExitCode);
     }
 
+    /// <summary>
+    /// Runs `pier` as nobody. The build output may sit where nobody cannot read (a checkout under
+    /// /root), so pier's own files are copied to a directory everyone can read first.
+    /// </summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> AsNobodyAsync(string directory, params string[] args)
     {
-        var info = new ProcessStartInfo("runuser", ["-u", "nobody", "--", "dotnet", PierCli.Dll, .. args])
+        using var copy = new TestDirectory();
+        File.SetUnixFileMode(copy.Path, (UnixFileMode)0b111_101_101);
+        var output = Path.GetDirectoryName(PierCli.Dll)!;
+        foreach (var file in Directory.EnumerateFiles(output, "*.dll").Concat(Directory.EnumerateFiles(output, "pier.*")).Distinct())
+            File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
+        var info = new ProcessStartInfo("runuser", ["-u", "nobody", "--", "dotnet", Path.Combine(copy.Path, "pier.dll"), .. args])
         {
             WorkingDirectory = "/tmp",
             RedirectStandardOutput = true,
