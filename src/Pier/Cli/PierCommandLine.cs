@@ -5,7 +5,7 @@ namespace Pier.Cli;
 /// <summary>The `pier` command line: every command, each in its own file.</summary>
 internal static class PierCommandLine
 {
-    public static RootCommand Create() => new("""
+    public static RootCommand Create() => WithShortListing(new RootCommand("""
         Pier deploys a web API on a Linux server and keeps it serving: supervised workers,
         restarts with backoff, before steps, and one front door balancing a public port across them.
         """)
@@ -29,7 +29,18 @@ internal static class PierCommandLine
         DoctorCommand.Create(),
         CompletionsCommand.Create(),
         StopCommand.Create(),
-    };
+    });
+
+    /// <summary>
+    /// The command list of `pier --help` shows each command's first sentence; `pier up --help`
+    /// shows the whole description with its examples.
+    /// </summary>
+    private static RootCommand WithShortListing(RootCommand root)
+    {
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+            help.Action = new RootHelpAction(help.Action!);
+        return root;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
