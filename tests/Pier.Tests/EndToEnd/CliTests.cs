@@ -6,6 +6,20 @@ namespace Pier.Tests.EndToEnd;
 public sealed class CliTests
 {
     [Fact]
+    public async Task Help_ListsEveryCommandOnOneLine_AndEachCommandHasAnExample()
+    {
+        var (code, stdout, _) = await PierCli.RunAsync(Examples.Root, "--help");
+
+        Assert.Equal(0, code);
+        var commands = Pier.Cli.PierCommandLine.Create().Subcommands;
+        foreach (var command in commands)
+        {
+            Assert.Contains($"  {command.Name} ", stdout);
+            Assert.Contains("pier " + command.Name, command.Description);
+        }
+    }
+
+    [Fact]
     public async Task Check_AcceptsTheBundledExamples()
     {
         foreach (var example in new[] { Examples.FastApi, Examples.AspNet })
