@@ -72,7 +72,7 @@ internal static class StatusCommand
         foreach (var service in report.Services)
         {
             table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
-                new Markup($"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
+                new Markup(service.Kind == "upstream" ? "forwards" : $"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
                 new Text(""), new Text(""), new Text($"{service.CpuPercent:0}%"), new Text(ByteSize.Format(service.MemoryBytes)),
                 new Text(""), new Text(""), new Text(service.Kind));
             foreach (var w in service.Workers)

@@ -20,7 +20,7 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly string[] ServiceKeys =
-        ["run", "dir", "env", "env_file", "workers", "http", "memory", "stop", "restart", "user", "max_surge", "ready_timeout"];
+        ["run", "dir", "env", "env_file", "workers", "http", "memory", "stop", "restart", "user", "max_surge", "ready_timeout", "url"];
 
     /// <returns>The service, or null when it has errors (they are in the reader).</returns>
     public ServiceConfig? Read(string name, YamlNode nameNode, YamlNode node)
@@ -39,13 +39,24 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
 
         var fields = reader.Fields(mapping, path, ServiceKeys);
         string? run = null;
-        if (fields.TryGetValue("run", out var runNode))
+        Uri? upstream = null;
+        if (fields.TryGetValue("url", out var urlNode))
+        {
+            upstream = ReadUpstream(urlNode, $"{path}.url");
+            if (fields.ContainsKey("run"))
+            {
+                reader.Error(urlNode, $"{path}.url", "a service either runs a command (`run`) or forwards to a `url`, not both");
+            }
+
+            run = "";
+        }
+        else if (fields.TryGetValue("run", out var runNode))
         {
             run = reader.Text(runNode, $"{path}.run", "expected the command that starts the service");
         }
         else
         {
-            reader.Error(nameNode, path, "missing `run`: the command that starts the service");
+            reader.Error(nameNode, path, "missing `run`: the command that starts the service (or `url` for one Pier only forwards to)");
         }
 
         var directory = fields.TryGetValue("dir", out var dirNode) ? ReadDirectory(dirNode, $"{path}.dir") : baseDirectory;
@@ -74,10 +85,33 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
             fields.TryGetValue("max_surge", out var surgeNode) ? reader.WholeNumber(surgeNode, $"{path}.max_surge", 1, MaxWorkers) ?? 1 : DeployPolicy.Default.MaxSurge,
             fields.TryGetValue("ready_timeout", out var readyNode) ? reader.Duration(readyNode, $"{path}.ready_timeout") ?? DeployPolicy.Default.ReadyTimeout : DeployPolicy.Default.ReadyTimeout);
 
+        if (upstream is not null)
+        {
+            // Nothing to run: no workers, and always behind the front door.
+            workers = 0;
+            http ??= new HttpConfig(null, []);
+        }
+
         return reader.Errors.Count > errorsBefore || run is null
             ? null
             : new ServiceConfig(name, run, directory, env, workers, http, stopTimeout, restart, memory, user, deploy, autoscale,
-                WorkersAuto: workersNode is YamlScalarNode { Value: "auto" });
+                WorkersAuto: workersNode is YamlScalarNode { Value: "auto" }, Upstream: upstream);
+    }
+
+    private Uri? ReadUpstream(YamlNode node, string field)
+    {
+        if (reader.Text(node, field, "expected a URL like http://api:8000") is not { } text)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0)
+        {
+            return url;
+        }
+
+        reader.Error(node, field, "expected a URL like http://api:8000 (scheme, host and port; no path)");
+        return null;
     }
 
     private string ReadDirectory(YamlNode node, string field)

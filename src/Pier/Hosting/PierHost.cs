@@ -157,6 +157,8 @@ internal sealed class PierHost
         _pools = _config.Services.Select(NewPool).ToArray();
         foreach (var pool in _pools)
             pool.Start();
+        // Services Pier only forwards to have no workers whose changes would build the routes.
+        RebuildRoutes();
         _deploying.Release();
         ReportToSystemd();
         using var reaper = ZombieReaper.StartIfInit(() => _pools.SelectMany(p => p.Workers).Select(w => w.Status.Pid ?? 0));
@@ -487,6 +489,14 @@ internal sealed class PierHost
             foreach (var pool in _pools.Where(p => p.Service.Http is not null))
             {
                 var destinations = new List<Destination>();
+                if (pool.Service.Upstream is { } url)
+                {
+                    var upstreamKey = $"{pool.Service.Name}@{url}";
+                    live.Add(upstreamKey);
+                    if (!_destinations.TryGetValue(upstreamKey, out var upstream))
+                        _destinations[upstreamKey] = upstream = Destination.ForUpstream(pool.Service.Name, url);
+                    destinations.Add(upstream);
+                }
                 foreach (var status in pool.Workers.Select(w => w.Status))
                 {
                     if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Port: { } port })
@@ -521,7 +531,7 @@ internal sealed class PierHost
             return;
         var services = Status().Services;
         var line = string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
-        if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0))
+        if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0 || s.Desired == 0))
             _systemd.Ready(line);
         else
             _systemd.Status(line);
@@ -544,8 +554,10 @@ internal sealed class PierHost
                     s.Pid is { } pid && usage.Workers.TryGetValue(pid, out var use) ? use.CpuPercent : null,
                     s.Pid is { } p && usage.Workers.TryGetValue(p, out var used) ? used.MemoryBytes : null)).ToList();
             var ready = workers.Count(w => w.State is "ready" or "running");
-            return new ServiceReport(service.Name, service.Http is null ? "background" : "http", pool?.Desired ?? service.Workers, ready, workers,
-                Math.Round(workers.Sum(w => w.CpuPercent ?? 0), 1), workers.Sum(w => w.MemoryBytes ?? 0), pool?.Note);
+            var kind = service.Upstream is not null ? "upstream" : service.Http is null ? "background" : "http";
+            var note = service.Upstream is { } url ? $"forwards to {url}" : pool?.Note;
+            return new ServiceReport(service.Name, kind, pool?.Desired ?? service.Workers, ready, workers,
+                Math.Round(workers.Sum(w => w.CpuPercent ?? 0), 1), workers.Sum(w => w.MemoryBytes ?? 0), note);
         }).ToList();
         var host = usage.Host;
         var budget = $"{MemoryBudget.Fraction * 100:0}% of {ByteSize.Format(host.MemoryTotalBytes)}; {ByteSize.Format(host.MemoryAvailableBytes)} available, " +

@@ -28,6 +28,7 @@ internal static class ServiceChanges
             && current.Restart == next.Restart
             && Equals(current.Memory, next.Memory)
             && current.User == next.User
+            && current.Upstream == next.Upstream
             && Equals(current.Deploy, next.Deploy);
         return sameButCount ? ServiceChange.Scale : ServiceChange.Replace;
     }

@@ -4,8 +4,11 @@ namespace Pier.Routing;
 /// One ready worker as the front door sees it. The object lives as long as that worker process is in
 /// rotation, across routing-table snapshots, so its in-flight count stays true.
 /// </summary>
-internal sealed class Destination(string workerId, int port)
+internal sealed class Destination(string workerId, int port, string? prefix = null)
 {
+    /// <summary>A service Pier only forwards to (<c>url:</c>): one destination, the URL itself.</summary>
+    public static Destination ForUpstream(string service, Uri url) => new(service, url.Port, url.GetLeftPart(UriPartial.Authority) + "/");
+
     private static readonly long RefusedPenalty = TimeSpan.FromSeconds(1).Ticks;
 
     private int _inFlight;
@@ -16,7 +19,7 @@ internal sealed class Destination(string workerId, int port)
     public int Port { get; } = port;
 
     /// <summary>The URL prefix YARP forwards to.</summary>
-    public string Prefix { get; } = $"http://127.0.0.1:{port}/";
+    public string Prefix { get; } = prefix ?? $"http://127.0.0.1:{port}/";
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -210,6 +210,29 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_UrlService_ForwardsWithoutWorkers()
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", "name: front\nservices:\n  api:\n    url: http://api:8000\n"));
+
+        var api = config.Services[0];
+        Assert.Equal(new Uri("http://api:8000"), api.Upstream);
+        Assert.Equal(0, api.Workers);
+        Assert.NotNull(api.Http);
+    }
+
+    [Theory]
+    [InlineData("    url: http://api:8000\n    run: ./api\n", "not both")]
+    [InlineData("    url: api:8000/v1\n", "expected a URL like http://api:8000")]
+    public void Load_BadUrlService_IsRefused(string service, string message)
+    {
+        var path = _dir.Write("pier.yaml", "name: front\nservices:\n  api:\n" + service);
+
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors);
+        Assert.Equal("services.api.url", error.Field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
     public void Load_MemoryAndUser_AreKept()
     {
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "\n    memory: { limit: 512MiB, hard: 1GiB }\n    user: www-data\n"));

@@ -249,6 +249,56 @@ public sealed class FrontDoorTests
         Assert.Equal("api.example.test", headers.GetProperty("host").GetString());
     }
 
+    [Fact]
+    public async Task AUrlService_IsForwardedTo_WithoutWorkers()
+    {
+        // The upstream is an app Pier does not run (another container in a compose front door).
+        var upstreamPort = Loopback.FreePort();
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3",
+            ["-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", upstreamPort.ToString(), "--no-access-log"])
+        {
+            WorkingDirectory = Examples.FastApi,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var upstream = System.Diagnostics.Process.Start(info)!;
+        upstream.BeginOutputReadLine();
+        upstream.BeginErrorReadLine();
+        try
+        {
+            using var dir = new TestDirectory();
+            var port = Loopback.FreePort();
+            dir.Write("pier.yaml", $$"""
+                name: front
+                services:
+                  api:
+                    url: http://127.0.0.1:{{upstreamPort}}
+                admin: { listen: "127.0.0.1:{{Loopback.FreePort()}}" }
+                listen: { http: "127.0.0.1:{{port}}" }
+                """);
+            await using var pier = PierProcess.Start(dir);
+            var status = await pier.WaitForAsync(s => s.Services.Count == 1, TimeSpan.FromSeconds(30), "the front door");
+
+            Assert.Equal("upstream", status.Services[0].Kind);
+            using var client = Loopback.Client(port);
+            var answered = false;
+            for (var i = 0; i < 50 && !answered; i++)
+            {
+                using var response = await client.GetAsync("/");
+                answered = response.StatusCode == HttpStatusCode.OK
+                    && JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("pid").GetInt32() == upstream.Id;
+                if (!answered)
+                    await Task.Delay(200);
+            }
+            Assert.True(answered, "the upstream app answered through the front door");
+        }
+        finally
+        {
+            upstream.Kill();
+            await upstream.WaitForExitAsync();
+        }
+    }
+
     private static async Task<HashSet<int>> DistinctPidsAsync(int port, int requests)
     {
         using var client = Loopback.Client(port);

@@ -83,4 +83,34 @@ public sealed class ComposeExporterTests : IDisposable
     }
 
     private static string? Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value;
+
+    [Fact]
+    public void WithHttps_AFrontDoorContainer_ForwardsToTheHttpServices()
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", """
+            name: shop
+            services:
+              web:
+                run: uvicorn main:app --port $PORT
+                workers: 3
+                http: { health: /healthz, hosts: [api.example.com] }
+              queue:
+                run: celery -A tasks worker
+            """)) with { Https = new HttpsConfig(["api.example.com"], "ops@example.com", "letsencrypt", null, null, null, TimeSpan.FromDays(365)) };
+
+        var compose = Load(ComposeExporter.Export(config, "shop:1.4").Text);
+        var pier = (YamlMappingNode)((YamlMappingNode)compose["services"])[ComposeExporter.FrontDoorService];
+
+        Assert.Equal(["80:80", "443:443"], ((YamlSequenceNode)pier["ports"]).Children.Select(c => c.ToString()));
+        Assert.Equal(["web"], ((YamlMappingNode)pier["depends_on"]).Children.Keys.Select(k => k.ToString()));
+        Assert.Equal("pier-state:/var/lib/pier", ((YamlSequenceNode)pier["volumes"]).Children[0].ToString());
+        var content = ((YamlMappingNode)((YamlMappingNode)compose["configs"])["front-door"])["content"].ToString();
+        // The front door's config is a pier.yaml that Pier itself accepts.
+        var front = ConfigLoader.Load(_dir.Write("front/pier.yaml", content));
+        var web = Assert.Single(front.Services);
+        Assert.Equal(new Uri("http://web:8000"), web.Upstream);
+        Assert.Equal(["api.example.com"], web.Http!.Hosts);
+        Assert.Equal(["api.example.com"], front.Https!.Domains);
+        Assert.Equal(443, front.Listen.HttpsPort);
+    }
 }
