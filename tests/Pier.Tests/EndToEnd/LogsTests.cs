@@ -141,8 +141,15 @@ public sealed class LogsTests
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (probe() is { } value)
-                return value;
+            try
+            {
+                if (probe() is { } value)
+                    return value;
+            }
+            catch (FileNotFoundException)
+            {
+                // Pier rotated a file between listing and reading it; the next look sees the new names.
+            }
             await Task.Delay(200);
         }
         throw new Xunit.Sdk.XunitException("timed out\n" + pier.Output[^Math.Min(pier.Output.Length, 4000)..]);
