@@ -45,7 +45,7 @@ internal sealed class ControlApi(PierHost host)
         var query = context.Request.Query;
         DateTimeOffset? since = Text(query["since"]) is { } text && Duration.TryParse(text, out var span) ? DateTimeOffset.UtcNow - span : null;
         var limit = int.TryParse(query["n"], out var n) && n > 0 ? n : 100;
-        var events = EventHistory.Read(host.Status().StateDirectory, since, Text(query["service"]), limit);
+        var events = EventHistory.Read(host.StateDirectory, since, Text(query["service"]), limit);
         return context.Response.WriteAsJsonAsync(events, ControlJson.Options);
     }
 

@@ -518,6 +518,8 @@ internal sealed class PierHost
         }
     }
 
+    public string StateDirectory => _config.StateDirectory;
+
     /// <summary>`pier stop`: the same graceful stop as SIGTERM.</summary>
     public void RequestStop() => _stopping.Cancel();
 
