@@ -37,7 +37,7 @@ internal static class CertsCommand
                 return ExitCodes.Failed;
             }
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(reports, ControlJson.Options));
+                Console.WriteLine(ControlJson.Serialize(reports));
             else if (reports.Count == 0)
                 Console.WriteLine("no HTTPS: the config has no `https` section");
             else

@@ -52,7 +52,7 @@ internal static class CheckCommand
         {
             report = new CheckReport(false, file, e.Errors, 0, 0, 0);
         }
-        Console.WriteLine(JsonSerializer.Serialize(report, ControlJson.Options));
+        Console.WriteLine(ControlJson.Serialize(report));
         return report.Ok ? ExitCodes.Ok : ExitCodes.UsageOrConfig;
     }
 }

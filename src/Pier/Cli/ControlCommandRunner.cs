@@ -19,7 +19,7 @@ internal static class ControlCommandRunner
         var ok = await client.StreamAsync(pathAndQuery, item =>
         {
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(item, ControlJson.Line));
+                Console.WriteLine(ControlJson.Serialize(item, ControlJson.Line));
             else if (item.Ok is { } done)
                 AnsiConsole.MarkupLine(done ? "[green]ok[/]" : "[red]failed[/]");
             else

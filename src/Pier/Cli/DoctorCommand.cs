@@ -32,7 +32,7 @@ internal static class DoctorCommand
                 return ExitCodes.UsageOrConfig;
             var results = await new Diagnosis(loaded).RunAsync();
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(results, ControlJson.Options));
+                Console.WriteLine(ControlJson.Serialize(results));
             else
                 Render(results);
             return results.Any(r => r.Status == CheckStatus.Fail) ? ExitCodes.Failed : ExitCodes.Ok;

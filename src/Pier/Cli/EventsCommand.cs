@@ -46,7 +46,7 @@ internal static class EventsCommand
             var events = EventHistory.Read(stateDirectory, from, parse.GetValue(service), Math.Max(1, parse.GetValue(count)));
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(events, ControlJson.Options));
+                Console.WriteLine(ControlJson.Serialize(events));
                 return ExitCodes.Ok;
             }
             if (events.Count == 0)

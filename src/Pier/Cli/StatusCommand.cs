@@ -35,7 +35,7 @@ internal static class StatusCommand
                 return ExitCodes.Failed;
             }
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(report, ControlJson.Options));
+                Console.WriteLine(ControlJson.Serialize(report));
             else
                 Render(report);
             return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Hosting;
 using Pier.Resources;
@@ -20,8 +21,8 @@ internal sealed class ControlApi(PierHost host)
         var query = context.Request.Query;
         handled = (context.Request.Method, path) switch
         {
-            ("GET", "/v1/status") => context.Response.WriteAsJsonAsync(host.Status(), ControlJson.Options),
-            ("GET", "/v1/certs") => context.Response.WriteAsJsonAsync(host.Certificates(), ControlJson.Options),
+            ("GET", "/v1/status") => context.Response.WriteAsJsonAsync(host.Status(), ControlJson.Info<StatusReport>()),
+            ("GET", "/v1/certs") => context.Response.WriteAsJsonAsync(host.Certificates(), ControlJson.Info<IReadOnlyList<CertificateReport>>()),
             ("GET", "/v1/events") => Events(context),
             ("POST", "/v1/reload") => StreamAsync(context, (progress, token) => host.ReloadAsync(Text(query["service"]), progress, token)),
             ("POST", "/v1/restart") when Text(query["target"]) is { } target =>
@@ -46,13 +47,13 @@ internal sealed class ControlApi(PierHost host)
         DateTimeOffset? since = Text(query["since"]) is { } text && Duration.TryParse(text, out var span) ? DateTimeOffset.UtcNow - span : null;
         var limit = int.TryParse(query["n"], out var n) && n > 0 ? n : 100;
         var events = EventHistory.Read(host.StateDirectory, since, Text(query["service"]), limit);
-        return context.Response.WriteAsJsonAsync(events, ControlJson.Options);
+        return context.Response.WriteAsJsonAsync(events, ControlJson.Info<IReadOnlyList<PierEvent>>());
     }
 
     private Task Stop(HttpContext context)
     {
         host.RequestStop();
-        return context.Response.WriteAsJsonAsync(new ControlEvent("stopping: draining requests in flight, then stopping workers", true), ControlJson.Options);
+        return context.Response.WriteAsJsonAsync(new ControlEvent("stopping: draining requests in flight, then stopping workers", true), ControlJson.Info<ControlEvent>());
     }
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) =>
@@ -87,7 +88,7 @@ internal sealed class ControlApi(PierHost host)
                 continue;
             try
             {
-                await context.Response.WriteAsync(JsonSerializer.Serialize(item, ControlJson.Line) + "\n");
+                await context.Response.WriteAsync(ControlJson.Serialize(item, ControlJson.Line) + "\n");
                 await context.Response.Body.FlushAsync();
             }
             catch (Exception e) when (e is IOException or OperationCanceledException)

@@ -55,7 +55,7 @@ internal sealed class ControlClient : IDisposable
     {
         try
         {
-            return await _http.GetFromJsonAsync<StatusReport>("v1/status", ControlJson.Options, cancellation);
+            return await _http.GetFromJsonAsync("v1/status", ControlJson.Info<StatusReport>(), cancellation);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
@@ -68,7 +68,7 @@ internal sealed class ControlClient : IDisposable
     {
         try
         {
-            return await _http.GetFromJsonAsync<List<Certificates.CertificateReport>>("v1/certs", ControlJson.Options, cancellation);
+            return await _http.GetFromJsonAsync("v1/certs", ControlJson.Info<IReadOnlyList<Certificates.CertificateReport>>(), cancellation);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
@@ -102,7 +102,7 @@ internal sealed class ControlClient : IDisposable
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
             while (await reader.ReadLineAsync(cancellation) is { } line)
             {
-                if (JsonSerializer.Deserialize<ControlEvent>(line, ControlJson.Options) is not { } item)
+                if (JsonSerializer.Deserialize(line, ControlJson.Info<ControlEvent>()) is not { } item)
                     continue;
                 onEvent(item);
                 if (item.Ok is { } ok)
@@ -120,7 +120,7 @@ internal sealed class ControlClient : IDisposable
         {
             using var response = await _http.PostAsync("v1/stop", null, cancellation);
             Refused(response);
-            return await response.Content.ReadFromJsonAsync<ControlEvent>(ControlJson.Options, cancellation);
+            return await response.Content.ReadFromJsonAsync(ControlJson.Info<ControlEvent>(), cancellation);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException || e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {

@@ -1,5 +1,4 @@
 using Pier.Configuration;
-using YamlDotNet.Serialization;
 
 namespace Pier.Export;
 
@@ -45,7 +44,7 @@ internal static class ComposeExporter
         }
         var text = $"# Docker Compose for {config.Name}, exported by `pier export compose` from {Path.GetFileName(config.FilePath)}.\n" +
                    $"# The image holds the config's directory at {ContainerWorkload.AppRoot}; `{BeforeService}` runs once before the others start.\n" +
-                   Serializer.Serialize(file);
+                   YamlText.Write(file);
         return new ExportedFile("compose.yaml", text);
     }
 
@@ -151,9 +150,4 @@ internal static class ComposeExporter
 
     private static string Seconds(TimeSpan span) =>
         span.TotalSeconds >= 1 && span.TotalSeconds % 1 == 0 ? $"{span.TotalSeconds:0}s" : $"{span.TotalMilliseconds:0}ms";
-
-    private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
-        .DisableAliases()
-        .Build();
 }

@@ -21,7 +21,7 @@ public sealed class KubernetesExporterTests : IDisposable
         var file = KubernetesExporter.Export(config, $"{example}:1.0", "demo");
 
         Golden.AssertMatches($"{example}.kubernetes.yaml", file.Text);
-        var objects = KubernetesYaml.LoadAllFromString(file.Text);
+        var objects = KubernetesManifests.LoadAll(file.Text);
         Assert.All(objects, o => Assert.Equal("demo", ((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty));
         Assert.Equal(config.Before.Count > 0, objects.OfType<V1Job>().Any());
         Assert.Single(objects.OfType<V1Deployment>());
@@ -50,7 +50,7 @@ public sealed class KubernetesExporterTests : IDisposable
             """));
         config = config with { Https = new HttpsConfig(["api.example.com"], "ops@example.com", "letsencrypt", null, null, null, null) };
 
-        var objects = KubernetesYaml.LoadAllFromString(KubernetesExporter.Export(config, "shop:1.4", null).Text);
+        var objects = KubernetesManifests.LoadAll(KubernetesExporter.Export(config, "shop:1.4", null).Text);
 
         var job = Assert.IsType<V1Job>(objects[0]);
         Assert.Equal(1, job.Spec.Parallelism);
@@ -106,7 +106,7 @@ public sealed class KubernetesExporterTests : IDisposable
     {
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: ./serve\nbefore:\n  - ./migrate\n"));
 
-        string JobName(string image) => KubernetesYaml.LoadAllFromString(KubernetesExporter.Export(config, image, null).Text).OfType<V1Job>().Single().Metadata.Name;
+        string JobName(string image) => KubernetesManifests.LoadAll(KubernetesExporter.Export(config, image, null).Text).OfType<V1Job>().Single().Metadata.Name;
 
         Assert.Equal(JobName("shop:1"), JobName("shop:1"));
         Assert.NotEqual(JobName("shop:1"), JobName("shop:2"));
