@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Hosting;
@@ -46,6 +47,10 @@ internal sealed class FrontDoor : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout);
         builder.Services.AddHttpForwarder();
+        // Kestrel's default first reads zero bytes to learn that data is there, then reads it: one
+        // extra recv(2) per request. A proxy's connections are busy, so a buffer per connection is the
+        // cheaper side (bench/proxy.sh: 10–20% more requests per CPU-second).
+        builder.Services.Configure<SocketTransportOptions>(o => o.WaitForDataBeforeAllocatingBuffer = false);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
