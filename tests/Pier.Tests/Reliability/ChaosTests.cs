@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Pier.Supervision;
+using Pier.Tests.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Pier.Tests.Reliability;
+
+/// <summary>
+/// Four FastAPI workers under steady GETs while workers are SIGKILLed and SIGSTOPped at random: the
+/// front door retries idempotent requests elsewhere and liveness replaces hung workers, so no
+/// request is lost.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan ChaosFor = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task RandomKillsAndStops_UnderSteadyGets_LoseNoRequest()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        // Restarts are quick and never given up on: the chaos kills the same slot several times a minute.
+        dir.Write("pier.yaml", $$"""
+            name: chaos
+            services:
+              web:
+                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
+                dir: {{Examples.FastApi}}
+                workers: 4
+                http: { health: { path: /healthz, interval: 1s, timeout: 1s } }
+                restart: { backoff: 100ms..1s, give_up: 100 in 1m }
+                stop: { timeout: 5s }
+            listen: { http: "127.0.0.1:{{port}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 4);
+
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var stopped = new List<int>();
+        var (kills, stops, continued) = (0, 0, 0);
+        await using var load = new ClientLoop(port, clients: 4, timeout: TimeSpan.FromSeconds(30));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < ChaosFor)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500, 3500)));
+                var ready = (await pier.StatusAsync())?.Services[0].Workers
+                    .Where(w => w.State == "ready" && w.Pid is { } pid && !stopped.Contains(pid)).Select(w => w.Pid!.Value).ToList() ?? [];
+                // A stopped worker may be continued (it recovered) or left for the liveness probe to replace.
+                if (stopped.Count > 0 && random.Next(2) == 0)
+                {
+                    Signals.Send(stopped[0], Signals.SIGCONT);
+                    stopped.RemoveAt(0);
+                    continued++;
+                }
+                // Two workers are left alone so that the test measures Pier, not a pool with no one in it.
+                if (ready.Count < 3)
+                    continue;
+                var victim = ready[random.Next(ready.Count)];
+                if (stopped.Count == 0 && random.Next(3) == 0)
+                {
+                    Signals.Send(victim, Signals.SIGSTOP);
+                    stopped.Add(victim);
+                    stops++;
+                }
+                else
+                {
+                    Signals.Send(victim, Signals.SIGKILL);
+                    kills++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var pid in stopped)
+                Signals.Send(pid, Signals.SIGCONT);
+        }
+        await pier.WaitForReadyAsync("web", 4, TimeSpan.FromSeconds(60));
+        await load.StopAsync();
+
+        var figures = LoadFigures.Of(load);
+        output.WriteLine($"chaos for {ChaosFor.TotalSeconds:0} s (seed {seed}): {kills} SIGKILLs, {stops} SIGSTOPs ({continued} continued by the test); {figures}");
+        Assert.False(pier.HasExited, pier.Output);
+        Assert.True(figures.Requests > 500, $"only {figures.Requests} requests");
+        Assert.True(load.Failures.Count == 0, $"{figures}\n{string.Join('\n', load.Failures.Take(20))}");
+        Assert.True(kills >= 10 && stops >= 2, $"too little chaos: {kills} kills, {stops} stops");
+    }
+}
