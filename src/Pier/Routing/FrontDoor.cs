@@ -49,6 +49,9 @@ internal sealed class FrontDoor : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Slowloris: 10 s for a whole header section (Kestrel's default is 30 s), like HAProxy's recommended
+            // "timeout http-request 10s". A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             if (listen.HttpAddress is null)
                 kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
             else
