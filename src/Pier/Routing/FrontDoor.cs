@@ -156,8 +156,11 @@ internal sealed class FrontDoor : IAsyncDisposable
         var brokenAttempts = 0;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            // A retry picks among the workers in rotation now: a request that a hung worker held for seconds
+            // would otherwise be retried on workers that have died and been replaced meanwhile.
+            var destinations = attempt == 0 ? route.Destinations : _table.Match(context.Request.Host.Value ?? "")?.Destinations ?? [];
             var now = Stopwatch.GetTimestamp();
-            var destination = PowerOfTwoChoices.Pick(route.Destinations, failed, now);
+            var destination = PowerOfTwoChoices.Pick(destinations, failed, now);
             if (destination is null)
                 break;
 
