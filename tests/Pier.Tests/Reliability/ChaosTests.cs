@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Pier.Supervision;
 using Pier.Tests.EndToEnd;
 using Xunit.Abstractions;
@@ -87,5 +88,49 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(figures.Requests > 500, $"only {figures.Requests} requests");
         Assert.True(load.Failures.Count == 0, $"{figures}\n{string.Join('\n', load.Failures.Take(20))}");
         Assert.True(kills >= 10 && stops >= 2, $"too little chaos: {kills} kills, {stops} stops");
+    }
+
+    [Fact]
+    public async Task ARequestHeldByAHungWorker_IsRetriedOnTheWorkersRunningNow()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        // No health path, so no liveness probe: the hung worker stays hung until the test kills it.
+        dir.Write("pier.yaml", $$"""
+            name: held-request
+            services:
+              web:
+                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
+                dir: {{Examples.FastApi}}
+                workers: 3
+                http: {}
+                restart: { backoff: 100ms..1s }
+            listen: { http: "127.0.0.1:{{port}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        var pids = (await pier.WaitForReadyAsync("web", 3)).Services[0].Workers.Select(w => w.Pid!.Value).ToList();
+
+        Signals.Send(pids[0], Signals.SIGSTOP);
+        using var client = Loopback.Client(port, TimeSpan.FromSeconds(60));
+        var clock = Stopwatch.StartNew();
+        var requests = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await client.GetAsync("/");
+            return (response.StatusCode, Took: clock.Elapsed);
+        }).ToList();
+        await Task.Delay(500);
+        // The other two are replaced while requests wait on the hung one: the workers they were routed among are gone.
+        Signals.Send(pids[1], Signals.SIGKILL);
+        Signals.Send(pids[2], Signals.SIGKILL);
+        await pier.WaitForAsync(s => s.Services[0].Workers.Skip(1).All(w => w.State == "ready" && !pids.Contains(w.Pid!.Value)),
+            TimeSpan.FromSeconds(30), "web.2 and web.3 to be replaced");
+        var replacedAfter = clock.Elapsed;
+        Signals.Send(pids[0], Signals.SIGKILL);
+        var answers = await Task.WhenAll(requests);
+
+        output.WriteLine($"{answers.Count(a => a.Took > replacedAfter)} of {answers.Length} requests were held by the hung worker for " +
+            $"{replacedAfter.TotalSeconds:0.0} s and more; answers: {string.Join(", ", answers.Select(a => (int)a.StatusCode))}");
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Contains(answers, a => a.Took > replacedAfter);
     }
 }
