@@ -48,7 +48,7 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
             runs.Add(workers.Select(w => (w.Pid!.Value, w.Port!.Value)).ToList());
             await using (var load = new ClientLoop(port, clients: 2))
             {
-                await Task.Delay(500);
+                await Task.Delay(300);
                 requests += await load.StopAsync();
                 Assert.True(load.Failures.Count == 0, $"run {run + 1}: {string.Join('\n', load.Failures.Take(10))}");
             }
