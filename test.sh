@@ -5,7 +5,8 @@ cd "$(dirname "$0")"
 
 # systemd gives systemd-analyze (unit checks), util-linux gives unshare and setpriv (PID 1 and worker user tests).
 # chromium is the browser the dashboard tests drive through Playwright (no browser download).
-packages=(python3-fastapi python3-uvicorn postgresql pebble systemd util-linux chromium)
+# slowhttptest and sslscan attack and scan the front door in the reliability tests.
+packages=(python3-fastapi python3-uvicorn postgresql pebble systemd util-linux chromium slowhttptest sslscan)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -47,6 +47,13 @@ async def headers(request: Request):
     return {name.lower(): value for name, value in request.headers.items()}
 
 
+@app.post("/upload")
+async def upload(request: Request):
+    # Reads the whole body first, so a client that sends it slowly holds the request open.
+    body = await request.body()
+    return {"pid": os.getpid(), "bytes": len(body)}
+
+
 @app.get("/slow")
 async def slow(ms: int = 1000):
     ms = max(0, min(ms, 60_000))

@@ -44,20 +44,40 @@ internal sealed class EventHistory : IAsyncDisposable
     {
         while (await _queue.Reader.WaitToReadAsync())
         {
-            using var transaction = _connection.BeginTransaction();
-            while (_queue.Reader.TryRead(out var item))
+            try
             {
-                using var insert = _connection.CreateCommand();
-                insert.CommandText = "INSERT INTO events (at, kind, service, worker, message) VALUES ($at, $kind, $service, $worker, $message)";
-                insert.Parameters.AddWithValue("$at", Stamp(item.At));
-                insert.Parameters.AddWithValue("$kind", item.Kind);
-                insert.Parameters.AddWithValue("$service", (object?)item.Service ?? DBNull.Value);
-                insert.Parameters.AddWithValue("$worker", (object?)item.Worker ?? DBNull.Value);
-                insert.Parameters.AddWithValue("$message", item.Message);
-                insert.ExecuteNonQuery();
+                WriteQueued();
             }
-            transaction.Commit();
+            catch (SqliteException)
+            {
+                // A full disk (SQLITE_FULL) or an I/O error loses this batch, which is rolled back whole;
+                // the writer lives on and the next batch is written once the disk takes it again.
+            }
         }
+    }
+
+    private void WriteQueued()
+    {
+        // Taken before the transaction begins, so every round uses up at least one event even when the disk refuses all.
+        if (!_queue.Reader.TryRead(out var first))
+            return;
+        using var transaction = _connection.BeginTransaction();
+        Insert(first);
+        while (_queue.Reader.TryRead(out var item))
+            Insert(item);
+        transaction.Commit();
+    }
+
+    private void Insert(PierEvent item)
+    {
+        using var insert = _connection.CreateCommand();
+        insert.CommandText = "INSERT INTO events (at, kind, service, worker, message) VALUES ($at, $kind, $service, $worker, $message)";
+        insert.Parameters.AddWithValue("$at", Stamp(item.At));
+        insert.Parameters.AddWithValue("$kind", item.Kind);
+        insert.Parameters.AddWithValue("$service", (object?)item.Service ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$worker", (object?)item.Worker ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$message", item.Message);
+        insert.ExecuteNonQuery();
     }
 
     /// <summary>Reads events, oldest first: the newest <paramref name="limit"/> since a time, for one service or all.</summary>

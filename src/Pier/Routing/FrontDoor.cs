@@ -54,6 +54,9 @@ internal sealed class FrontDoor : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Slowloris: 10 s for a whole header section (Kestrel's default is 30 s), like HAProxy's recommended
+            // "timeout http-request 10s". A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             if (listen.HttpAddress is null)
                 kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
             else
@@ -158,8 +161,11 @@ internal sealed class FrontDoor : IAsyncDisposable
         var brokenAttempts = 0;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            // A retry picks among the workers in rotation now: a request that a hung worker held for seconds
+            // would otherwise be retried on workers that have died and been replaced meanwhile.
+            var destinations = attempt == 0 ? route.Destinations : _table.Match(context.Request.Host.Value ?? "")?.Destinations ?? [];
             var now = Stopwatch.GetTimestamp();
-            var destination = PowerOfTwoChoices.Pick(route.Destinations, failed, now);
+            var destination = PowerOfTwoChoices.Pick(destinations, failed, now);
             if (destination is null)
                 break;
 

@@ -104,11 +104,22 @@ internal sealed class OrphanGuard : IDisposable
         }
     }
 
+    /// <summary>
+    /// The file only backs up the live guard for the next start, so a full disk must not stop supervision:
+    /// the worker that is starting or exiting is what calls this. The next save writes the whole list again.
+    /// </summary>
     private void SaveGroups()
     {
         var temporary = Path.Combine(Path.GetDirectoryName(_groupsFile)!, "." + Path.GetFileName(_groupsFile) + ".tmp");
-        File.WriteAllText(temporary, string.Join('\n', _groups) + "\n");
-        File.Move(temporary, _groupsFile, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, string.Join('\n', _groups) + "\n");
+            File.Move(temporary, _groupsFile, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+        }
     }
 
     /// <summary>

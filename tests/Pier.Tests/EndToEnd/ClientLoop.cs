@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 
 namespace Pier.Tests.EndToEnd;
 
 /// <summary>
 /// A bounded load on the front door: a few clients sending GETs back to back until stopped (or a
-/// time limit), counting requests and recording every failure with its reason.
+/// time limit), counting requests, timing each one and recording every failure with its reason.
 /// </summary>
 internal sealed class ClientLoop : IAsyncDisposable
 {
@@ -13,16 +14,19 @@ internal sealed class ClientLoop : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new(Limit);
     private readonly ConcurrentQueue<string> _failures = new();
+    private readonly ConcurrentQueue<TimeSpan> _latencies = new();
     private readonly Task[] _clients;
     private long _sent;
 
-    public ClientLoop(int port, int clients = 4, string path = "/")
+    /// <param name="timeout">How long one request may take before it counts as failed.</param>
+    public ClientLoop(int port, int clients = 4, string path = "/", TimeSpan? timeout = null)
     {
         _clients = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
-            using var client = Loopback.Client(port);
+            using var client = Loopback.Client(port, timeout);
             while (!_stop.IsCancellationRequested)
             {
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
                     using var response = await client.GetAsync(path);
@@ -31,9 +35,10 @@ internal sealed class ClientLoop : IAsyncDisposable
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    if (!_stop.IsCancellationRequested)
-                        _failures.Enqueue(e.Message);
+                    // Stopping does not cancel a request in flight, so a failure here is always real.
+                    _failures.Enqueue($"{e.Message} after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0}s");
                 }
+                _latencies.Enqueue(Stopwatch.GetElapsedTime(started));
                 Interlocked.Increment(ref _sent);
             }
         })).ToArray();
@@ -42,6 +47,9 @@ internal sealed class ClientLoop : IAsyncDisposable
     public long Sent => Interlocked.Read(ref _sent);
 
     public IReadOnlyCollection<string> Failures => _failures;
+
+    /// <summary>How long each request took, failed ones included.</summary>
+    public IReadOnlyCollection<TimeSpan> Latencies => _latencies;
 
     /// <summary>Stops the clients and returns what was sent; the caller asserts on <see cref="Failures"/>.</summary>
     public async Task<long> StopAsync()
