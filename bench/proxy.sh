@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 rounds=${2:-3}
 . bench/lib.sh
-bench_install nginx-light haproxy caddy wrk openssl
+bench_install nginx-light haproxy caddy wrk nghttp2-client openssl
 bench_publish_pier
 
 work=$(mktemp -d)
@@ -42,7 +42,7 @@ daemon off; worker_processes auto; pid $work/nginx.pid; error_log stderr error;
 events { worker_connections 8192; }
 http { access_log off; keepalive_requests 100000;
   upstream app { server 127.0.0.1:$b1; server 127.0.0.1:$b2; keepalive 256; }
-  server { listen 127.0.0.1:$http_port; listen 127.0.0.1:$https_port ssl;
+  server { listen 127.0.0.1:$http_port; listen 127.0.0.1:$https_port ssl http2;
     ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$remote_addr; proxy_set_header X-Forwarded-Proto \$scheme; } } }
@@ -64,7 +64,7 @@ defaults
   option forwardfor
 frontend web
   bind 127.0.0.1:$http_port
-  bind 127.0.0.1:$https_port ssl crt $work/both.pem alpn http/1.1
+  bind 127.0.0.1:$https_port ssl crt $work/both.pem alpn h2,http/1.1
   http-request set-header X-Forwarded-Proto https if { ssl_fc }
   default_backend app
 backend app
@@ -80,7 +80,9 @@ start_caddy() {
 {
   admin off
   auto_https off
-  log { level ERROR }
+  log {
+    level ERROR
+  }
 }
 http://127.0.0.1:$http_port {
   reverse_proxy 127.0.0.1:$b1 127.0.0.1:$b2 { lb_policy least_conn }
@@ -139,7 +141,22 @@ load() {  # $1 = proxy name, $2 = url, $3 = connections, $4.. = extra wrk flags
     END { cpu = ticks / hz; printf "%.0f %.2f %.2f %.0f %d\n", rps, p50, p99, (cpu > 0 ? rps * s / cpu : 0), bad }'
 }
 
-scenarios=("http-64" "http-256" "https-64" "handshake-64")
+# HTTP/2 over TLS with h2load: 64 connections, 10 streams each. h2load gives no percentiles, so
+# the p50 column holds its mean request time and p99 is left empty.
+load_h2() {  # $1 = proxy name, $2 = url
+  h2load -c 64 -m 10 -t 2 -D 2 "$2" >/dev/null 2>&1 || true
+  local t0 t1 out
+  t0=$(proxy_ticks "$1")
+  out=$(h2load -c 64 -m 10 -t 2 -D "$seconds" "$2" 2>&1)
+  t1=$(proxy_ticks "$1")
+  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$seconds" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^finished in/ { rps = $4 } /^requests:/ { for (i = 2; i <= NF; i++) if ($(i + 1) ~ /^(failed|errored|timeout)/) bad += $i } /^time for request:/ { mean = ms($6) }
+    /^status codes:/ { bad += $7 + $9 }
+    END { cpu = ticks / hz; printf "%.0f %.2f - %.0f %d\n", rps, mean, (cpu > 0 ? rps * s / cpu : 0), bad }'
+}
+
+scenarios=("http-64" "http-256" "https-64" "handshake-64" "h2-64x10")
 proxies=(pier nginx haproxy caddy)
 declare -A results
 for round in $(seq "$rounds"); do
@@ -155,6 +172,7 @@ for round in $(seq "$rounds"); do
         http-256) r=$(load "$proxy" "http://127.0.0.1:$http_port/" 256) ;;
         https-64) r=$(load "$proxy" "https://127.0.0.1:$https_port/" 64) ;;
         handshake-64) r=$(load "$proxy" "https://127.0.0.1:$https_port/" 64 -H "Connection: close") ;;
+        h2-64x10) r=$(load_h2 "$proxy" "https://127.0.0.1:$https_port/") ;;
       esac
       stop_proxy
       results[$proxy,$scenario]+="$r;"
@@ -183,8 +201,9 @@ bench_record "Proxy throughput" "bench/proxy.sh $seconds $rounds" "$(cat <<TEXT
 Two single-process nginx backends answering \`hello\\n\`; wrk with 2 threads, $seconds s per run after a
 2 s warm-up, median of $rounds interleaved rounds. \`http-N\`: HTTP/1.1 keep-alive with N connections;
 \`https-64\`: TLS 1.3 keep-alive; \`handshake-64\`: TLS 1.3 with \`Connection: close\`, one handshake per
-request. Load generator, proxy and backends share the machine's $(nproc) cores, so req/s per CPU-second of the
-proxy is the fairer efficiency figure. Versions: $(bench_versions nginx haproxy caddy wrk).
+request; \`h2-64x10\`: HTTP/2 over TLS with h2load, 64 connections of 10 streams (the p50 column holds the
+mean). Load generator, proxy and backends share the machine's $(nproc) cores, so req/s per CPU-second of the
+proxy is the fairer efficiency figure. Versions: $(bench_versions nginx haproxy caddy wrk h2load).
 
 $table
 TEXT
