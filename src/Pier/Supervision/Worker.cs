@@ -9,7 +9,8 @@ namespace Pier.Supervision;
 /// </summary>
 internal sealed class Worker
 {
-    private static readonly TimeSpan ReadyPollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MinReadyPoll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxReadyPoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LeftoverGrace = TimeSpan.FromSeconds(2);
 
     private readonly ServiceConfig _service;
@@ -160,13 +161,17 @@ internal sealed class Worker
     {
         var health = _service.Http?.Health;
         var readyTimeout = (_service.Deploy ?? DeployPolicy.Default).ReadyTimeout;
-        var readyBy = _context.Time.GetUtcNow() + readyTimeout;
+        var started = _context.Time.GetUtcNow();
+        var readyBy = started + readyTimeout;
         if (port is { } p)
         {
             string? lastProblem = "not started";
             while (lastProblem is not null)
             {
-                if (await ExitedOrStoppedWithin(process, ReadyPollInterval, stop))
+                // A tenth of the time the worker has taken so far (10–100 ms): a quick app is in rotation
+                // within ~10 ms of listening, a slow one is not probed needlessly often (200 workers starting).
+                var poll = TimeSpan.FromTicks(Math.Clamp((_context.Time.GetUtcNow() - started).Ticks / 10, MinReadyPoll.Ticks, MaxReadyPoll.Ticks));
+                if (await ExitedOrStoppedWithin(process, poll, stop))
                     return null;
                 if (_context.Time.GetUtcNow() > readyBy)
                     return $"not ready within {Format(readyTimeout)} ({lastProblem})";
