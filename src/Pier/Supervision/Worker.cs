@@ -95,6 +95,9 @@ internal sealed class Worker
             });
 
             var problem = await WatchAsync(process, port, stop);
+            // Served before it ended: an HTTP worker that was in rotation, a background one that stayed up past its start.
+            var startedWell = _status.State == WorkerState.Ready
+                || (_status.State == WorkerState.Running && _context.Time.GetUtcNow() - startedAt >= RestartBackoff.StartGrace);
 
             ExitReason reason;
             if (problem is not null || stop.IsCancellationRequested)
@@ -126,7 +129,7 @@ internal sealed class Worker
             }
 
             var now = _context.Time.GetUtcNow();
-            var delay = _backoff.RecordCrash(now, now - startedAt);
+            var delay = _backoff.RecordCrash(now, now - startedAt, startedWell);
             var lastStderr = reason.LastStderr;
             if (delay is null)
             {
@@ -140,7 +143,7 @@ internal sealed class Worker
                 State = WorkerState.Backoff, Pid = null, Port = null, StartedAt = null,
                 LastExit = reason.Describe(), LastStderr = lastStderr, NextStartAt = now + delay.Value,
             });
-            _context.Output.Write("pier", $"{Id} exited ({reason.Describe()}); restarting in {Format(delay.Value)}");
+            _context.Output.Write("pier", $"{Id} exited ({reason.Describe()}); " + (delay.Value == TimeSpan.Zero ? "restarting now" : $"restarting in {Format(delay.Value)}"));
             try
             {
                 await Task.Delay(delay.Value, _context.Time, stop);

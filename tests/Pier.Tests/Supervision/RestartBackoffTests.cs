@@ -55,4 +55,18 @@ public sealed class RestartBackoffTests
         Assert.NotNull(backoff.RecordCrash(T0.AddSeconds(90), TimeSpan.Zero));
         Assert.Equal(2, backoff.RecentCrashes);
     }
+
+    [Fact]
+    public void AWorkerThatWasServing_IsRestartedAtOnce_AndNeverGivenUpOn()
+    {
+        var backoff = Backoff(giveUp: 3);
+        backoff.RecordCrash(T0, TimeSpan.Zero);
+        backoff.RecordCrash(T0.AddSeconds(1), TimeSpan.Zero);
+
+        var delays = Enumerable.Range(2, 10).Select(i => backoff.RecordCrash(T0.AddSeconds(i), TimeSpan.FromSeconds(1), startedWell: true)).ToList();
+
+        Assert.All(delays, d => Assert.Equal(TimeSpan.Zero, d));
+        // The backoff starts over: the next crash before serving waits the minimum again.
+        Assert.InRange(backoff.RecordCrash(T0.AddSeconds(100), TimeSpan.Zero)!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
 }
