@@ -12,6 +12,8 @@
 # first, for the target "back in rotation within the app's start time + 100 ms".
 # Figures are medians of REPEATS interleaved runs (Pier/FastAPI, PM2, gunicorn, supervisord+nginx, Pier/Node).
 # Usage: bench/crash-under-load.sh [SECONDS=15] [REPEATS=3]     (issue 8 asks for 30 s: `... 30 3`)
+# SV_REPLAY=FILE rebuilds the report from the stderr of an earlier run. TOOLS="pier-py pier-node" limits the tools; SV_PIER_RESTART='{ backoff: 10ms..60s }' sets Pier's restart
+# policy (its results go to a section of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
@@ -123,14 +125,18 @@ run() {  # $1 tool, $2 round
   sv_stop
 }
 
-start_py=(); start_node=()
-for i in 1 2 3; do start_py+=("$(app_start_ms py)"); start_node+=("$(app_start_ms node)"); done
-start_py=$(printf '%s\n' "${start_py[@]}" | sv_median); start_node=$(printf '%s\n' "${start_node[@]}" | sv_median)
-echo "app start time (idle, direct port): FastAPI/uvicorn ${start_py} ms, Node ${start_node} ms" >&2
-
-for round in $(seq "$repeats"); do
-  for tool in "${tools[@]}"; do run "$tool" "$round"; done
-done
+if [ -n "${SV_REPLAY:-}" ]; then   # only the report, from the stderr of an earlier run
+  read -r start_py start_node < <(sed -n 's/^app start time.*uvicorn \([0-9]*\) ms, Node \([0-9]*\) ms$/\1 \2/p' "$SV_REPLAY")
+  awk 'NF == 10 && $2 ~ /^[0-9]+$/' "$SV_REPLAY" > "$results"
+else
+  start_py=(); start_node=()
+  for i in 1 2 3; do start_py+=("$(app_start_ms py)"); start_node+=("$(app_start_ms node)"); done
+  start_py=$(printf '%s\n' "${start_py[@]}" | sv_median); start_node=$(printf '%s\n' "${start_node[@]}" | sv_median)
+  echo "app start time (idle, direct port): FastAPI/uvicorn ${start_py} ms, Node ${start_node} ms" >&2
+  for round in $(seq "$repeats"); do
+    for tool in "${tools[@]}"; do run "$tool" "$round"; done
+  done
+fi
 
 # results columns: 1 tool 2 requests 3 failed 4 rec_median 5 rec_max 6 back 7 kills 8 backoff 9 start 10 serving
 col() { awk -v t="$1" -v c="$2" '$1 == t { print $c }' "$results" | sv_median; }
@@ -157,7 +163,9 @@ for tool in pier-py pier-node; do
 - $(label "$tool"): kill → restart (Pier's backoff) median $(col "$tool" 8) ms, restart → ready (app start under load + health check) median $(col "$tool" 9) ms; target app start (${own} ms) + 100 ms = $((own + 100)) ms: **$(awk -v r="$(col "$tool" 4)" -v t="$((own + 100))" 'BEGIN { print (r >= 0 && r <= t) ? "met" : "missed" }')**; failed requests median $(col "$tool" 3) (target 0: **$([ "$(colmax "$tool" 3)" = 0 ] && echo met || echo missed)**)."
 done
 
-report="## Crash under load: 4 workers, SIGKILL every ${interval} s ($(date -u +%Y-%m-%d))
+heading="## Crash under load:"
+[ -n "${SV_PIER_RESTART:-}" ] && heading="## Crash under load, Pier with \`restart: $SV_PIER_RESTART\`:"
+report="$heading 4 workers, SIGKILL every ${interval} s ($(date -u +%Y-%m-%d))
 
 Command: \`bench/crash-under-load.sh $seconds $repeats\` — wrk -t${WRK_THREADS:-2} -c${WRK_CONNECTIONS:-32} for ${seconds} s per run on 127.0.0.1,
 GET /; medians of $repeats interleaved runs (order: ${tools[*]}). $(nproc) cores${SV_NOTE:+; $SV_NOTE}.
@@ -174,4 +182,4 @@ are what the tool itself knows; supervisord's is a client-side probe.
 $table
 $breakdown"
 echo "$report"
-sv_publish_section "## Crash under load" "$report"
+sv_publish_section "$heading" "$report"

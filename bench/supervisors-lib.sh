@@ -175,7 +175,8 @@ services:
     dir: $appdir
     env: { READY_DIR: "$dir/ready" }
     workers: $n
-    http: { health: /healthz }
+    http: { health: /healthz }${SV_PIER_RESTART:+
+    restart: $SV_PIER_RESTART}
 listen: { http: "127.0.0.1:$port" }
 admin: { listen: "127.0.0.1:$(sv_free_port)" }
 YAML
