@@ -119,7 +119,8 @@ sv_median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else
 # Versions of every tool, one Markdown line.
 sv_versions() {
   local v="Pier $(git rev-parse --short HEAD) on .NET $(dotnet --version)"
-  v+="; PM2 $("$PM2_BIN" --version 2>/dev/null | tail -1 || echo '?')"
+  # read from package.json: `pm2 --version` would start a PM2 daemon in ~/.pm2
+  v+="; PM2 $(node -p "require('$PWD/bench/.node/node_modules/pm2/package.json').version" 2>/dev/null || echo '?')"
   v+="; $(gunicorn --version 2>&1 | head -1)"
   v+="; supervisord $(supervisord --version 2>&1)"
   v+="; $(nginx -v 2>&1 | sed 's/^nginx version: //')"
