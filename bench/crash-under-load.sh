@@ -31,7 +31,7 @@ results=$sv_work/results   # tool requests failed recovery_median recovery_max b
 # The app's own start time: spawn -> first 200 on its own port. Prints ms.
 app_start_ms() {
   local port t0 pid ms
-  port=$(sv_free_port)
+  port=$(bench_free_port)
   t0=$(now_ms)
   if [ "$1" = py ]; then
     (cd "$FASTAPI_DIR" && exec $PY -m uvicorn main:app --host 127.0.0.1 --port "$port" --no-access-log) >/dev/null 2>&1 & pid=$!
@@ -182,4 +182,4 @@ are what the tool itself knows; supervisord's is a client-side probe.
 $table
 $breakdown"
 echo "$report"
-sv_publish_section "$heading" "$report"
+bench_publish_section "$heading" "$report"

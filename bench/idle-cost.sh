@@ -2,13 +2,14 @@
 # Idle cost of supervising many workers: CPU (% of one core) and RSS of the supervisor itself while
 # 50 idle workers run, Pier (which samples every worker's process tree each second) side by side
 # with supervisord. Each figure is the median of 3 interleaved runs of 30 s.
-# Usage: bench/idle-cost.sh [WORKERS] [SECONDS]   — results are appended to docs/benchmarks.md.
+# Usage: bench/idle-cost.sh [WORKERS] [SECONDS]   — results replace its section of docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workers=${1:-50}
 seconds=${2:-30}
 command -v supervisord >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq supervisor >/dev/null; }
-dotnet publish src/Pier -c Release -o out --nologo -v q >/dev/null
+. bench/lib.sh
+bench_publish_pier
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -80,5 +81,4 @@ Pier $(git rev-parse --short HEAD) on .NET $(dotnet --version); $(supervisord --
 MD
 )
 echo "$report"
-[ -f docs/benchmarks.md ] || printf '# Benchmarks\n\nEach section says the command that produced it.\n' > docs/benchmarks.md
-echo "$report" >> docs/benchmarks.md
+bench_publish_section "## Idle cost with $workers workers" "$report"

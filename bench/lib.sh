@@ -12,11 +12,15 @@ bench_install() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The native (AOT) build operators install; its linker needs clang and zlib.
-bench_publish_pier() { bench_install clang zlib1g-dev && dotnet publish src/Pier -c Release -o out --nologo -v q >/dev/null; }
+# Publishes out/pier, the native (AOT) build operators install (its linker needs clang and zlib).
+# bench/run-all.sh publishes once and sets BENCH_PUBLISHED=1 for the scripts it runs.
+bench_publish_pier() {
+  [ "${BENCH_PUBLISHED:-}" = 1 ] && return 0
+  bench_install clang zlib1g-dev && dotnet publish src/Pier -c Release -o out --nologo -v q >/dev/null
+}
 
 # A loopback TCP port nobody listens on now.
-bench_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Waits until the URL answers anything (TLS errors ignored), up to $2 seconds.
 bench_wait_http() {
@@ -50,7 +54,30 @@ bench_versions() {
   echo "$out"
 }
 
-# Appends a dated section to docs/benchmarks.md: $1 title, $2 the command, $3 the text.
+# Replaces the section of docs/benchmarks.md whose heading starts with $1 by the text in $2 (or appends it).
+bench_publish_section() {
+  local heading=$1 text=$2 file=docs/benchmarks.md
+  [ -f "$file" ] || printf '# Benchmarks\n\nEach section says the command that produced it.\n' > "$file"
+  HEADING=$heading TEXT=$text /usr/bin/python3 - "$file" <<'PYEDIT'
+import os, sys
+path = sys.argv[1]
+heading, text = os.environ["HEADING"], os.environ["TEXT"].strip("\n")
+lines = open(path).read().rstrip("\n").split("\n")
+out, skip, placed = [], False, False
+for line in lines:
+    if line.startswith("## "):
+        if line.startswith(heading) and not placed:
+            out += text.split("\n"); skip = placed = True; continue
+        skip = False
+    if not skip:
+        out.append(line)
+if not placed:
+    out += [""] + text.split("\n")
+open(path, "w").write("\n".join(out) + "\n")
+PYEDIT
+}
+
+# Writes a dated section into docs/benchmarks.md, replacing the last one of that title: $1 title, $2 the command, $3 the text.
 bench_record() {
-  printf '\n## %s (%s, %s cores)\n\nCommand: `%s`\n\n%s\n' "$1" "$(date -u +%Y-%m-%d)" "$(nproc)" "$2" "$3" >> docs/benchmarks.md
+  bench_publish_section "## $1 (" "$(printf '## %s (%s, %s cores)\n\nCommand: `%s`\n\n%s\n' "$1" "$(date -u +%Y-%m-%d)" "$(nproc)" "$2" "$3")"
 }

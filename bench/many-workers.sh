@@ -49,8 +49,8 @@ services:
     run: $PY -m http.server \$PORT --bind 127.0.0.1 --directory $sv_work/empty
     workers: $workers
     http: { health: / }
-listen: { http: "127.0.0.1:$(sv_free_port)" }
-admin: { listen: "127.0.0.1:$(sv_free_port)" }
+listen: { http: "127.0.0.1:$(bench_free_port)" }
+admin: { listen: "127.0.0.1:$(bench_free_port)" }
 YAML
   t0=$(now_ms)
   out/pier up -c "$dir/pier.yaml" > "$dir/out.log" 2>&1 & pid=$!; sv_pids+=("$pid")
@@ -129,4 +129,4 @@ $(row "Pier" pier)
 $(row "supervisord" supervisord)
 | ratio Pier / supervisord | $(ratio "$(col pier 2)" "$(col supervisord 2)") | $(ratio "$(col pier 3)" "$(col supervisord 3)") | $(ratio "$(col pier 4)" "$(col supervisord 4)") | $(ratio "$(col pier 5)" "$(col supervisord 5)") |"
 echo "$report"
-sv_publish_section "## Many workers" "$report"
+bench_publish_section "## Many workers" "$report"

@@ -8,7 +8,7 @@
 # Usage: bench/proxy.sh [SECONDS] [ROUNDS]   — prints a Markdown table and writes it into docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-10}
+seconds=${1:-8}
 rounds=${2:-3}
 . bench/lib.sh
 bench_install nginx-light haproxy caddy wrk nghttp2-client openssl

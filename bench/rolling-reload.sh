@@ -98,4 +98,4 @@ gunicorn master are new PIDs past \`post_worker_init\`. Failed = wrk socket erro
 
 $table"
 echo "$report"
-sv_publish_section "## Rolling reload under load" "$report"
+bench_publish_section "## Rolling reload under load" "$report"

@@ -4,6 +4,9 @@
 # Usage: bench/run-all.sh            (SV_NOTE="machine shared with other work" marks the sections)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
+bench_publish_pier
+export BENCH_PUBLISHED=1
 status=0
 for script in idle-cost.sh proxy.sh footprint.sh crash-under-load.sh rolling-reload.sh many-workers.sh; do
   if [ ! -x "bench/$script" ] && [ ! -f "bench/$script" ]; then

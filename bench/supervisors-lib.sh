@@ -2,6 +2,8 @@
 # Sourced from the repository root. Everything listens on 127.0.0.1; every process a script starts
 # is recorded in sv_pids and stopped by PID on exit (never by name).
 
+. bench/lib.sh
+
 PY=/usr/bin/python3           # Debian's python3: it owns python3-fastapi, python3-uvicorn, gunicorn
 PM2_BIN=$PWD/bench/.node/node_modules/.bin/pm2
 FASTAPI_DIR=$PWD/examples/fastapi
@@ -31,10 +33,9 @@ sv_setup() {
     echo "installing: pm2 (npm, into bench/.node)" >&2
     npm install --silent --prefix bench/.node pm2 >/dev/null
   fi
-  dotnet publish src/Pier -c Release -o out --nologo -v q >/dev/null
+  bench_publish_pier
 }
 
-sv_free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 
 # Waits until the URL answers 200, up to $2 seconds (default 60).
@@ -129,28 +130,6 @@ sv_versions() {
   echo "$v"
 }
 
-# Replaces the section of docs/benchmarks.md whose heading starts with $1 by the text in $2 (or appends it).
-sv_publish_section() {
-  local heading=$1 text=$2 file=docs/benchmarks.md
-  [ -f "$file" ] || printf '# Benchmarks\n\nEach section says the command that produced it.\n' > "$file"
-  HEADING=$heading TEXT=$text $PY - "$file" <<'PYEDIT'
-import os, sys
-path = sys.argv[1]
-heading, text = os.environ["HEADING"], os.environ["TEXT"].strip("\n")
-lines = open(path).read().rstrip("\n").split("\n")
-out, skip, placed = [], False, False
-for line in lines:
-    if line.startswith("## "):
-        if line.startswith(heading) and not placed:
-            out += text.split("\n"); skip = placed = True; continue
-        skip = False
-    if not skip:
-        out.append(line)
-if not placed:
-    out += [""] + text.split("\n")
-open(path, "w").write("\n".join(out) + "\n")
-PYEDIT
-}
 
 # Starts $3 (default 4) workers of the app under one tool in directory $2. Sets sv_url (the public
 # URL) and sv_main (the supervisor's PID: Pier, the PM2 daemon, the gunicorn master, supervisord).
@@ -158,7 +137,7 @@ PYEDIT
 # mode), gunicorn (FastAPI, UvicornWorker), supervisord (FastAPI, one uvicorn per port, nginx in front).
 sv_start() {
   local tool=$1 dir=$2 n=${3:-4} port run appdir base p
-  port=$(sv_free_port)
+  port=$(bench_free_port)
   mkdir -p "$dir/ready"
   sv_url=http://127.0.0.1:$port/ sv_tool=$tool sv_dir=$dir sv_n=$n
   case $tool in
@@ -179,7 +158,7 @@ services:
     http: { health: /healthz }${SV_PIER_RESTART:+
     restart: $SV_PIER_RESTART}
 listen: { http: "127.0.0.1:$port" }
-admin: { listen: "127.0.0.1:$(sv_free_port)" }
+admin: { listen: "127.0.0.1:$(bench_free_port)" }
 YAML
       out/pier up -c "$dir/pier.yaml" > "$dir/out.log" 2>&1 & sv_main=$!; sv_pids+=("$sv_main")
       ;;
