@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Pier.Configuration;
@@ -53,7 +52,7 @@ internal static class KubernetesExporter
             header.AppendLine($"#   kubectl apply -f {config.Name}.yaml");
             header.AppendLine("# Argo CD and Helm run it first by its hook annotations.");
         }
-        var documents = objects.Select(o => YamlText.Write(JsonNode.Parse(KubernetesJson.Serialize(o))!).TrimEnd('\n'));
+        var documents = objects.Select(o => YamlText.Write(KubernetesManifestJson.Node(o)).TrimEnd('\n'));
         return new ExportedFile($"{config.Name}.yaml", header + string.Join("\n---\n", documents) + "\n");
     }
 
