@@ -85,11 +85,15 @@ start_caddy() {
   }
 }
 http://127.0.0.1:$http_port {
-  reverse_proxy 127.0.0.1:$b1 127.0.0.1:$b2 { lb_policy least_conn }
+  reverse_proxy 127.0.0.1:$b1 127.0.0.1:$b2 {
+    lb_policy least_conn
+  }
 }
 https://127.0.0.1:$https_port {
   tls $work/cert.pem $work/key.pem
-  reverse_proxy 127.0.0.1:$b1 127.0.0.1:$b2 { lb_policy least_conn }
+  reverse_proxy 127.0.0.1:$b1 127.0.0.1:$b2 {
+    lb_policy least_conn
+  }
 }
 CONF
   XDG_DATA_HOME=$work/caddy XDG_CONFIG_HOME=$work/caddy /usr/bin/caddy run --config "$work/Caddyfile" --adapter caddyfile >/dev/null 2>&1 & proxy_pid=$!
