@@ -73,6 +73,8 @@ for line in lines:
         out.append(line)
 if not placed:
     out += [""] + text.split("\n")
+# Every section heading gets a blank line before it.
+out = [l for i, l in enumerate(out) for l in ([""] if l.startswith("## ") and i > 0 and out[i - 1] != "" else []) + [l]]
 open(path, "w").write("\n".join(out) + "\n")
 PYEDIT
 }

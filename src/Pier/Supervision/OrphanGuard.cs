@@ -143,6 +143,13 @@ internal sealed class OrphanGuard : IDisposable
                 if (int.TryParse(line, out var group) && group > 1)
                     groups.Add(group);
         }
+        if (groups.Count == 0)
+        {
+            // The last Pier ended cleanly: no need to read every process on the machine (a start-time cost).
+            foreach (var file in files)
+                File.Delete(file);
+            return [];
+        }
         var marker = Encoding.UTF8.GetBytes($"{StateVariable}={stateDirectory}\0");
         var leftovers = ProcessTable.All()
             .Where(p => groups.Contains(p.ProcessGroup) && ProcessTable.EnvironmentContains(p.Pid, marker))
