@@ -12,10 +12,9 @@ internal static class ControlCommandRunner
 {
     public static async Task<int> RunAsync(string? configPath, string? stateOverride, bool json, string pathAndQuery, CancellationToken cancellation)
     {
-        var stateDirectory = InstanceLocator.StateDirectory(configPath, stateOverride, Console.Error);
-        if (stateDirectory is null)
+        using var client = InstanceLocator.Client(configPath, stateOverride);
+        if (client is null)
             return ExitCodes.UsageOrConfig;
-        using var client = new ControlClient(stateDirectory);
         var ok = await client.StreamAsync(pathAndQuery, item =>
         {
             if (json)
@@ -26,10 +25,7 @@ internal static class ControlCommandRunner
                 AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(item.Message)}");
         }, cancellation);
         if (ok is null)
-        {
-            await Console.Error.WriteLineAsync(client.NotRunning);
-            return ExitCodes.Failed;
-        }
+            return InstanceLocator.NotRunning(client);
         return ok.Value ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

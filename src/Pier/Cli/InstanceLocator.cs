@@ -6,6 +6,17 @@ namespace Pier.Cli;
 /// <summary>Finds the state directory of an instance: <c>--state DIR</c>, else from the config (<c>-c FILE</c> or ./pier.yaml).</summary>
 internal static class InstanceLocator
 {
+    /// <summary>A client for the instance the options name; null when its state directory cannot be told (the reason is on stderr).</summary>
+    public static ControlClient? Client(string? configPath, string? stateOverride) =>
+        StateDirectory(configPath, stateOverride, Console.Error) is { } state ? new ControlClient(state) : null;
+
+    /// <summary>Says on stderr that no Pier answers for the client's instance; the exit code for it.</summary>
+    public static int NotRunning(ControlClient client)
+    {
+        Console.Error.WriteLine(client.NotRunning);
+        return ExitCodes.Failed;
+    }
+
     public static string? StateDirectory(string? configPath, string? stateOverride, TextWriter error)
     {
         if (stateOverride is not null)

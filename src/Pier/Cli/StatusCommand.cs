@@ -24,16 +24,12 @@ internal static class StatusCommand
         { config, state, json };
         command.SetAction(async (parse, cancellation) =>
         {
-            var stateDirectory = InstanceLocator.StateDirectory(parse.GetValue(config), parse.GetValue(state), Console.Error);
-            if (stateDirectory is null)
+            using var client = InstanceLocator.Client(parse.GetValue(config), parse.GetValue(state));
+            if (client is null)
                 return ExitCodes.UsageOrConfig;
-            using var client = new ControlClient(stateDirectory);
             var report = await client.StatusAsync(cancellation);
             if (report is null)
-            {
-                await Console.Error.WriteLineAsync(client.NotRunning);
-                return ExitCodes.Failed;
-            }
+                return InstanceLocator.NotRunning(client);
             if (parse.GetValue(json))
                 Console.WriteLine(ControlJson.Serialize(report));
             else

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pier.Control;
 
 namespace Pier.Cli;
 
@@ -20,15 +19,11 @@ internal static class StopCommand
         { config, state };
         command.SetAction(async (parse, cancellation) =>
         {
-            var stateDirectory = InstanceLocator.StateDirectory(parse.GetValue(config), parse.GetValue(state), Console.Error);
-            if (stateDirectory is null)
+            using var client = InstanceLocator.Client(parse.GetValue(config), parse.GetValue(state));
+            if (client is null)
                 return ExitCodes.UsageOrConfig;
-            using var client = new ControlClient(stateDirectory);
             if (await client.StopAsync(cancellation) is not { } answer)
-            {
-                await Console.Error.WriteLineAsync(client.NotRunning);
-                return ExitCodes.Failed;
-            }
+                return InstanceLocator.NotRunning(client);
             Console.WriteLine(answer.Message);
             return ExitCodes.Ok;
         });

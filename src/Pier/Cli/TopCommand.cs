@@ -21,15 +21,11 @@ internal static class TopCommand
         { config, state };
         command.SetAction(async (parse, cancellation) =>
         {
-            var stateDirectory = InstanceLocator.StateDirectory(parse.GetValue(config), parse.GetValue(state), Console.Error);
-            if (stateDirectory is null)
+            using var client = InstanceLocator.Client(parse.GetValue(config), parse.GetValue(state));
+            if (client is null)
                 return ExitCodes.UsageOrConfig;
-            using var client = new ControlClient(stateDirectory);
             if (await client.StatusAsync(cancellation) is not { } first)
-            {
-                await Console.Error.WriteLineAsync(client.NotRunning);
-                return ExitCodes.Failed;
-            }
+                return InstanceLocator.NotRunning(client);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             Console.CancelKeyPress += (_, e) =>
             {
