@@ -68,17 +68,7 @@ run_supervisord() {
   local dir=$sv_work/sv-$1 base t0 pid
   base=$(( 30000 + (RANDOM % 40) * 250 ))
   mkdir -p "$dir"
-  cat > "$dir/supervisord.conf" <<CONF
-[supervisord]
-nodaemon=true
-logfile=$dir/supervisord.log
-pidfile=$dir/supervisord.pid
-[unix_http_server]
-file=$dir/supervisor.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://$dir/supervisor.sock
+  { sv_supervisord_head "$dir"; cat <<CONF
 [program:w]
 command=$PY -m http.server %(process_num)d --bind 127.0.0.1 --directory $sv_work/empty
 numprocs=$workers
@@ -87,6 +77,7 @@ process_name=w_%(process_num)d
 autorestart=true
 startsecs=1
 CONF
+  } > "$dir/supervisord.conf"
   t0=$(now_ms)
   supervisord -c "$dir/supervisord.conf" > "$dir/out.log" 2>&1 & pid=$!; sv_pids+=("$pid")
   $PY - "$base" "$workers" <<'PYWAIT'

@@ -131,6 +131,23 @@ sv_versions() {
 }
 
 
+# The [supervisord] part of a config for directory $1, with the control socket supervisorctl uses.
+sv_supervisord_head() {
+  local dir=$1
+  cat <<CONF
+[supervisord]
+nodaemon=true
+logfile=$dir/supervisord.log
+pidfile=$dir/supervisord.pid
+[unix_http_server]
+file=$dir/supervisor.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[supervisorctl]
+serverurl=unix://$dir/supervisor.sock
+CONF
+}
+
 # Starts $3 (default 4) workers of the app under one tool in directory $2. Sets sv_url (the public
 # URL) and sv_main (the supervisor's PID: Pier, the PM2 daemon, the gunicorn master, supervisord).
 # Tools: pier-py and pier-node (Pier; FastAPI/uvicorn or the Node app), pm2 (Node app, cluster
@@ -176,17 +193,7 @@ YAML
     supervisord)
       base=$(( 20000 + (RANDOM % 1000) * 10 ))
       sv_base=$base
-      cat > "$dir/supervisord.conf" <<CONF
-[supervisord]
-nodaemon=true
-logfile=$dir/supervisord.log
-pidfile=$dir/supervisord.pid
-[unix_http_server]
-file=$dir/supervisor.sock
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl=unix://$dir/supervisor.sock
+      { sv_supervisord_head "$dir"; cat <<CONF
 [program:web]
 command=$PY -m uvicorn main:app --host 127.0.0.1 --port %(process_num)d --no-access-log
 directory=$FASTAPI_DIR
@@ -198,6 +205,7 @@ autorestart=true
 startsecs=1
 stopasgroup=true
 CONF
+      } > "$dir/supervisord.conf"
       supervisord -c "$dir/supervisord.conf" > "$dir/out.log" 2>&1 & sv_main=$!; sv_pids+=("$sv_main")
       sv_nginx_conf "$dir" "$port" $(seq "$base" $((base + n - 1)))
       /usr/sbin/nginx -e "$dir/nginx/error.log" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" & sv_pids+=("$!")
