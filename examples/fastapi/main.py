@@ -2,6 +2,7 @@
 to exercise health checks, slow requests, crashes and memory growth.
 
 Run by hand: PORT=8000 python3 -m uvicorn main:app --host 127.0.0.1 --port 8000
+(or on a Unix socket: python3 -m uvicorn main:app --uds /tmp/app.sock)
 """
 
 import asyncio
@@ -31,6 +32,7 @@ async def root():
     return {
         "pid": os.getpid(),
         "port": _port(),
+        "socket": os.environ.get("SOCKET"),
         "worker": os.environ.get("PIER_WORKER"),
         "app": "fastapi",
     }

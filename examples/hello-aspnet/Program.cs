@@ -2,11 +2,13 @@
 // to exercise health checks, slow requests, crashes and memory growth.
 
 var port = int.TryParse(Environment.GetEnvironmentVariable("PORT"), out var p) && p is > 0 and < 65536 ? p : 5000;
+// Pier gives a worker SOCKET instead of PORT when its run line says $SOCKET: a Unix socket is cheaper than loopback TCP.
+var socket = Environment.GetEnvironmentVariable("SOCKET");
 var worker = Environment.GetEnvironmentVariable("PIER_WORKER");
 var pid = Environment.ProcessId;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+builder.WebHost.UseUrls(string.IsNullOrEmpty(socket) ? $"http://127.0.0.1:{port}" : $"http://unix:{socket}");
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 
@@ -15,7 +17,8 @@ var app = builder.Build();
 app.MapGet("/", () => Results.Json(new Dictionary<string, object?>
 {
     ["pid"] = pid,
-    ["port"] = port,
+    ["port"] = string.IsNullOrEmpty(socket) ? port : null,
+    ["socket"] = socket,
     ["worker"] = worker,
     ["app"] = "hello-aspnet",
 }));

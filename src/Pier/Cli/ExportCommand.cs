@@ -31,7 +31,16 @@ internal static class ExportCommand
             if (loaded is null)
                 return ExitCodes.UsageOrConfig;
             var imageName = parse.GetValue(image) ?? $"{loaded.Name}:latest";
-            var file = parse.GetValue(target) switch
+            var engine = parse.GetValue(target);
+            if (engine != "systemd" && loaded.Services.FirstOrDefault(s => s.Http?.UnixSocket == true) is { } socketService)
+            {
+                // A container is reached over the network: probes and other containers cannot use a Unix socket inside it.
+                await Console.Error.WriteLineAsync($"pier: {loaded.FilePath}: services.{socketService.Name}.run uses $SOCKET, a Unix socket " +
+                    $"that probes and other containers cannot reach; in {engine} each worker listens on TCP port {ContainerWorkload.Port}. " +
+                    "Write $PORT in run instead (uvicorn --port $PORT, gunicorn --bind 127.0.0.1:$PORT, --urls http://127.0.0.1:$PORT) to export it");
+                return ExitCodes.UsageOrConfig;
+            }
+            var file = engine switch
             {
                 "systemd" => new ExportedFile(SystemdUnit.Name(loaded), SystemdUnit.Render(loaded,
                     new SystemdUnitOptions(PierExecutable.Current(), await SystemdInstallation.DefaultRunAsAsync(loaded), UserUnit: false))),

@@ -77,7 +77,7 @@ internal static class StatusCommand
                     new Text("  " + w.Id),
                     new Markup($"[{Colour(w.State)}]{w.State}[/]"),
                     new Text(w.Pid?.ToString() ?? "-"),
-                    new Text(w.Port?.ToString() ?? "-"),
+                    new Text(w.Socket is { } socket ? "unix:" + socket : w.Port?.ToString() ?? "-"),
                     new Text(w.CpuPercent is { } cpu ? $"{cpu:0}%" : "-"),
                     new Text(w.MemoryBytes is { } memory ? ByteSize.Format(memory) : "-"),
                     new Text(w.Restarts.ToString()),

@@ -53,6 +53,17 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
         else if (fields.TryGetValue("run", out var runNode))
         {
             run = reader.Text(runNode, $"{path}.run", "expected the command that starts the service");
+            if (run is not null && RunVariables.MentionsSocket(run))
+            {
+                if (RunVariables.MentionsPort(run))
+                {
+                    reader.Error(runNode, $"{path}.run", "uses both $PORT and $SOCKET; a worker listens on one: a loopback port ($PORT) or a Unix socket ($SOCKET)");
+                }
+                else if (!fields.ContainsKey("http"))
+                {
+                    reader.Error(runNode, $"{path}.run", "uses $SOCKET, which only an HTTP service gets; add `http: {}` to put it behind the front door");
+                }
+            }
         }
         else
         {
@@ -90,6 +101,10 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
             // Nothing to run: no workers, and always behind the front door.
             workers = 0;
             http ??= new HttpConfig(null, []);
+        }
+        else if (http is not null && run is not null && RunVariables.MentionsSocket(run))
+        {
+            http = http with { UnixSocket = true };
         }
 
         return reader.Errors.Count > errorsBefore || run is null

@@ -20,11 +20,13 @@ internal sealed record ServiceReport(string Name, string Kind, int Desired, int 
     double CpuPercent, long MemoryBytes, string? Note);
 
 /// <param name="State">starting, ready, running, stopping, backoff, failed or stopped.</param>
+/// <param name="Port">The loopback port of an HTTP worker's current process; <paramref name="Socket"/> instead when it listens on a Unix socket.</param>
 internal sealed record WorkerReport(
     string Id,
     int? Pid,
     string State,
     int? Port,
+    string? Socket,
     int Restarts,
     double? UptimeSeconds,
     string? LastExit,

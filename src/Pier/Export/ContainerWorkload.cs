@@ -29,7 +29,7 @@ internal sealed partial class ContainerWorkload(PierConfig config, ServiceConfig
     {
         get
         {
-            var line = IsHttp ? PortVariable().Replace(service.Run, Port.ToString()) : service.Run;
+            var line = IsHttp ? RunVariables.ReplacePort(service.Run, Port) : service.Run;
             return ["/bin/sh", "-c", LoopbackBind().Replace(line, "${1}0.0.0.0")];
         }
     }
@@ -54,9 +54,6 @@ internal sealed partial class ContainerWorkload(PierConfig config, ServiceConfig
             : relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path
             : $"{AppRoot}/{relative}";
     }
-
-    [GeneratedRegex(@"\$\{PORT\}|\$PORT(?![A-Za-z0-9_])")]
-    private static partial Regex PortVariable();
 
     [GeneratedRegex(@"(--host[= ]|--bind[= ]|-b |https?://)(127\.0\.0\.1|localhost)(?=[\s:/]|$)")]
     private static partial Regex LoopbackBind();

@@ -100,7 +100,8 @@ internal sealed class PierHost
         if (ended.Count > 0)
             Say($"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
         using var guard = new OrphanGuard(state);
-        using var probe = new HealthProbe();
+        var sockets = new WorkerSockets(state);
+        using var probe = new HealthProbe(sockets);
         MemoryCgroups? cgroups = null;
         if (_config.Services.Any(s => s.Memory?.Hard is not null))
         {
@@ -108,7 +109,7 @@ internal sealed class PierHost
             if (unavailable is not null)
                 Say($"memory.hard is not enforced: {unavailable}; memory.limit (graceful recycling) still applies");
         }
-        _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync, cgroups);
+        _context = new SupervisionContext(output, guard, probe, state, TimeProvider.System, DrainAsync, sockets, cgroups);
 
         await using var events = _events = new EventHistory(state);
         await using var certificates = _certificates = _config.Https is null ? null
@@ -119,7 +120,7 @@ internal sealed class PierHost
         await control.StartAsync(_stopping.Token);
         await using var admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, certificates);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, certificates);
         await using var frontDoor = _frontDoor;
         try
         {
@@ -342,7 +343,7 @@ internal sealed class PierHost
         var (kind, message) = now.State switch
         {
             WorkerState.Starting when now.Pid != before?.Pid => ("start", $"{now.Id} started (pid {now.Pid}, generation {now.Generation})"),
-            WorkerState.Ready when before?.State != WorkerState.Ready => ("ready", $"{now.Id} ready on port {now.Port} (pid {now.Pid})"),
+            WorkerState.Ready when before?.State != WorkerState.Ready => ("ready", $"{now.Id} ready on {now.Endpoint} (pid {now.Pid})"),
             WorkerState.Backoff when before?.State != WorkerState.Backoff =>
                 (now.LastExit?.StartsWith("OOM-killed", StringComparison.Ordinal) == true ? "oom" : "exit", $"{now.Id} exited: {now.LastExit}{Died(before)}{Said(now)}"),
             WorkerState.Failed => ("failed", $"{now.Id} failed: {now.LastExit}{Said(now)}"),
@@ -474,7 +475,7 @@ internal sealed class PierHost
     {
         Destination? destination;
         lock (_routesLock)
-            _destinations.TryGetValue($"{status.Id}:{status.Port}", out destination);
+            _destinations.TryGetValue($"{status.Id}:{status.Endpoint}", out destination);
         var clock = Stopwatch.StartNew();
         while (destination is { InFlight: > 0 } && clock.Elapsed < timeout)
             await Task.Delay(20);
@@ -499,13 +500,13 @@ internal sealed class PierHost
                 }
                 foreach (var status in pool.Workers.Select(w => w.Status))
                 {
-                    if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Port: { } port })
+                    if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Endpoint: { } endpoint })
                         continue;
                     // A stopping worker is out of rotation but kept here until it drained.
-                    var key = $"{status.Id}:{port}";
+                    var key = $"{status.Id}:{endpoint}";
                     live.Add(key);
                     if (!_destinations.TryGetValue(key, out var destination))
-                        _destinations[key] = destination = new Destination(status.Id, port);
+                        _destinations[key] = destination = Destination.ForWorker(status.Id, endpoint);
                     if (status.State == WorkerState.Ready)
                         destinations.Add(destination);
                 }
@@ -550,7 +551,7 @@ internal sealed class PierHost
             var pool = pools.FirstOrDefault(p => p.Service.Name == service.Name);
             var workers = (pool?.Workers ?? []).Select(w => w.Status).OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Generation)
                 .Select(s => new WorkerReport(
-                    s.Id, s.Pid, s.State.ToString().ToLowerInvariant(), s.Port, s.Restarts,
+                    s.Id, s.Pid, s.State.ToString().ToLowerInvariant(), s.Endpoint?.Port, s.Endpoint?.SocketPath, s.Restarts,
                     s.StartedAt is { } started ? Math.Round((now - started).TotalSeconds, 1) : null,
                     s.LastExit, s.LastStderr, s.Generation,
                     s.Pid is { } pid && usage.Workers.TryGetValue(pid, out var use) ? use.CpuPercent : null,

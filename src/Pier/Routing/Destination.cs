@@ -1,13 +1,18 @@
+using Pier.Supervision;
+
 namespace Pier.Routing;
 
 /// <summary>
 /// One ready worker as the front door sees it. The object lives as long as that worker process is in
 /// rotation, across routing-table snapshots, so its in-flight count stays true.
 /// </summary>
-internal sealed class Destination(string workerId, int port, string? prefix = null)
+internal sealed class Destination(string workerId, string prefix, bool viaUnixSocket = false)
 {
+    /// <summary>A worker on a loopback port or a Unix socket.</summary>
+    public static Destination ForWorker(string workerId, WorkerEndpoint endpoint) => new(workerId, endpoint.BaseUrl, endpoint.IsUnixSocket);
+
     /// <summary>A service Pier only forwards to (<c>url:</c>): one destination, the URL itself.</summary>
-    public static Destination ForUpstream(string service, Uri url) => new(service, url.Port, url.GetLeftPart(UriPartial.Authority) + "/");
+    public static Destination ForUpstream(string service, Uri url) => new(service, url.GetLeftPart(UriPartial.Authority) + "/");
 
     private static readonly long RefusedPenalty = TimeSpan.FromSeconds(1).Ticks;
 
@@ -16,10 +21,11 @@ internal sealed class Destination(string workerId, int port, string? prefix = nu
 
     public string WorkerId { get; } = workerId;
 
-    public int Port { get; } = port;
-
     /// <summary>The URL prefix YARP forwards to.</summary>
-    public string Prefix { get; } = prefix ?? $"http://127.0.0.1:{port}/";
+    public string Prefix { get; } = prefix;
+
+    /// <summary>Reached through <see cref="WorkerSockets.ConnectAsync"/>: the prefix's host names a socket.</summary>
+    public bool ViaUnixSocket { get; } = viaUnixSocket;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

@@ -10,6 +10,7 @@ using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Hosting;
 using Pier.Resources;
+using Pier.Supervision;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Pier.Routing;
@@ -29,6 +30,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
+    private readonly HttpMessageInvoker _socketClient;
     private readonly PierMetrics _metrics;
     private readonly CertificateManager? _certificates;
     private readonly int? _httpsPort;
@@ -37,7 +39,8 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     /// <param name="certificates">With HTTPS: the HTTPS listener serves its certificates, and the HTTP listener
     /// answers ACME challenges and redirects everything else to HTTPS.</param>
-    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, CertificateManager? certificates = null)
+    /// <param name="sockets">Resolves the destinations of workers on Unix sockets.</param>
+    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, CertificateManager? certificates = null)
     {
         _metrics = metrics;
         _certificates = certificates;
@@ -71,18 +74,23 @@ internal sealed class FrontDoor : IAsyncDisposable
         });
         _app = builder.Build();
         _forwarder = _app.Services.GetRequiredService<IHttpForwarder>();
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-        });
+        _client = new HttpMessageInvoker(Handler());
+        var socketHandler = Handler();
+        socketHandler.ConnectCallback = sockets.ConnectAsync;
+        _socketClient = new HttpMessageInvoker(socketHandler);
         _app.Run(certificates is null ? ForwardAsync : HandleWithHttpsAsync);
     }
+
+    private static SocketsHttpHandler Handler() => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    };
 
     private static void ConfigureHttps(ListenOptions options, CertificateManager certificates)
     {
@@ -174,7 +182,8 @@ internal sealed class FrontDoor : IAsyncDisposable
             try
             {
                 using var measured = _metrics.StartWorkerRequest(route.Service, destination.WorkerId);
-                error = await _forwarder.SendAsync(context, destination.Prefix, _client, RequestConfig, ForwardedHeadersTransformer.Instance);
+                error = await _forwarder.SendAsync(context, destination.Prefix, destination.ViaUnixSocket ? _socketClient : _client, RequestConfig,
+                    ForwardedHeadersTransformer.Instance);
             }
             finally
             {
@@ -238,5 +247,6 @@ internal sealed class FrontDoor : IAsyncDisposable
     {
         await _app.DisposeAsync();
         _client.Dispose();
+        _socketClient.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pier.Configuration;
 
 namespace Pier.Supervision;
 
@@ -15,7 +16,14 @@ internal sealed partial record ProcessSpec(string Id, string Command, string Dir
     public ProcessSpec WithPort(int port)
     {
         var environment = new Dictionary<string, string>(Environment) { ["PORT"] = port.ToString() };
-        return this with { Command = PortVariable().Replace(Command, port.ToString()), Environment = environment };
+        return this with { Command = RunVariables.ReplacePort(Command, port), Environment = environment };
+    }
+
+    /// <summary>Replaces <c>$SOCKET</c> and <c>${SOCKET}</c> in the command and sets <c>SOCKET</c> in the environment.</summary>
+    public ProcessSpec WithSocket(string path)
+    {
+        var environment = new Dictionary<string, string>(Environment) { ["SOCKET"] = path };
+        return this with { Command = RunVariables.ReplaceSocket(Command, path), Environment = environment };
     }
 
     /// <summary>
@@ -23,9 +31,6 @@ internal sealed partial record ProcessSpec(string Id, string Command, string Dir
     /// is the worker's PID and receives signals first; anything with shell syntax runs as written.
     /// </summary>
     public string ShellLine => ShellSyntax().IsMatch(Command) ? Command : "exec " + Command;
-
-    [GeneratedRegex(@"\$\{PORT\}|\$PORT(?![A-Za-z0-9_])")]
-    private static partial Regex PortVariable();
 
     [GeneratedRegex(@"[;&|<>()`\n]|\bexec\b")]
     private static partial Regex ShellSyntax();

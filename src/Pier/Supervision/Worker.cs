@@ -75,12 +75,25 @@ internal sealed class Worker
         var starts = 0;
         while (!stop.IsCancellationRequested)
         {
-            var port = IsHttp ? PortAllocator.Next() : (int?)null;
+            WorkerEndpoint? endpoint;
+            try
+            {
+                endpoint = !IsHttp ? null
+                    : _service.Http!.UnixSocket ? _context.Sockets.Allocate(_service)
+                    : WorkerEndpoint.ForPort(PortAllocator.Next());
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                // Retrying cannot help: the folder or path is wrong until the operator changes something.
+                Publish(_status with { State = WorkerState.Failed, Pid = null, Endpoint = null, StartedAt = null, LastExit = e.Message });
+                _context.Output.Write("pier", $"{Id} failed: {e.Message}", isError: true);
+                return;
+            }
             var hard = _service.Memory?.Hard;
             var cgroup = hard is { } limit && _context.Cgroups is { } cgroups
                 ? cgroups.Create(Id, _status.Generation * 10_000 + starts, limit)
                 : null;
-            var spec = Spec(port) with { CgroupProcs = cgroup?.ProcsFile };
+            var spec = Spec(endpoint) with { CgroupProcs = cgroup?.ProcsFile };
             using var process = WorkerProcess.Start(spec, _context.Output, new Dictionary<string, string>
             {
                 ["PIER_WORKER"] = Id,
@@ -90,11 +103,11 @@ internal sealed class Worker
             var startedAt = _context.Time.GetUtcNow();
             Publish(_status with
             {
-                State = WorkerState.Starting, Pid = process.Pid, Port = port, Restarts = starts++,
+                State = WorkerState.Starting, Pid = process.Pid, Endpoint = endpoint, Restarts = starts++,
                 StartedAt = startedAt, NextStartAt = null,
             });
 
-            var problem = await WatchAsync(process, port, stop);
+            var problem = await WatchAsync(process, endpoint, stop);
             // Served before it ended: an HTTP worker that was in rotation, a background one that stayed up past its start.
             var startedWell = _status.State == WorkerState.Ready
                 || (_status.State == WorkerState.Running && _context.Time.GetUtcNow() - startedAt >= RestartBackoff.StartGrace);
@@ -116,15 +129,17 @@ internal sealed class Worker
                 reason = cgroup?.OomKills() > 0
                     ? process.Reason($"OOM-killed: over memory.hard {Configuration.ByteSize.Format(hard!.Value)}")
                     : process.Reason();
-                Publish(_status with { State = WorkerState.Stopping, Pid = null, Port = null });
+                Publish(_status with { State = WorkerState.Stopping, Pid = null, Endpoint = null });
                 await process.CleanUpGroupAsync(LeftoverGrace);
             }
             _context.Guard.Forget(process.Pid);
             cgroup?.Delete();
+            if (endpoint is not null)
+                _context.Sockets.Release(endpoint);
 
             if (stop.IsCancellationRequested)
             {
-                Publish(_status with { State = WorkerState.Stopped, Pid = null, Port = null, StartedAt = null, LastExit = reason.Describe() });
+                Publish(_status with { State = WorkerState.Stopped, Pid = null, Endpoint = null, StartedAt = null, LastExit = reason.Describe() });
                 return;
             }
 
@@ -134,13 +149,13 @@ internal sealed class Worker
             if (delay is null)
             {
                 var why = $"{_backoff.RecentCrashes} crashes within {Format(_service.Restart.GiveUpWindow)}; last: {reason.Describe()}";
-                Publish(_status with { State = WorkerState.Failed, Pid = null, Port = null, StartedAt = null, LastExit = why, LastStderr = lastStderr });
+                Publish(_status with { State = WorkerState.Failed, Pid = null, Endpoint = null, StartedAt = null, LastExit = why, LastStderr = lastStderr });
                 _context.Output.Write("pier", $"{Id} failed: {why}" + (lastStderr.Count > 0 ? $" — {lastStderr[^1]}" : ""), isError: true);
                 return;
             }
             Publish(_status with
             {
-                State = WorkerState.Backoff, Pid = null, Port = null, StartedAt = null,
+                State = WorkerState.Backoff, Pid = null, Endpoint = null, StartedAt = null,
                 LastExit = reason.Describe(), LastStderr = lastStderr, NextStartAt = now + delay.Value,
             });
             _context.Output.Write("pier", $"{Id} exited ({reason.Describe()}); " + (delay.Value == TimeSpan.Zero ? "restarting now" : $"restarting in {Format(delay.Value)}"));
@@ -160,13 +175,13 @@ internal sealed class Worker
     /// Waits for readiness, then watches liveness. Returns null when the process ended by itself or a
     /// stop was asked for; otherwise the reason it must be restarted (not ready in time, unhealthy).
     /// </summary>
-    private async Task<string?> WatchAsync(WorkerProcess process, int? port, CancellationToken stop)
+    private async Task<string?> WatchAsync(WorkerProcess process, WorkerEndpoint? endpoint, CancellationToken stop)
     {
         var health = _service.Http?.Health;
         var readyTimeout = (_service.Deploy ?? DeployPolicy.Default).ReadyTimeout;
         var started = _context.Time.GetUtcNow();
         var readyBy = started + readyTimeout;
-        if (port is { } p)
+        if (endpoint is not null)
         {
             string? lastProblem = "not started";
             while (lastProblem is not null)
@@ -178,17 +193,17 @@ internal sealed class Worker
                     return null;
                 if (_context.Time.GetUtcNow() > readyBy)
                     return $"not ready within {Format(readyTimeout)} ({lastProblem})";
-                lastProblem = await _context.Probe.CheckAsync(p, health?.Path, health?.Timeout ?? HealthCheckConfig.DefaultTimeout, stop);
+                lastProblem = await _context.Probe.CheckAsync(endpoint, health?.Path, health?.Timeout ?? HealthCheckConfig.DefaultTimeout, stop);
             }
             Publish(_status with { State = WorkerState.Ready });
-            _context.Output.Write("pier", $"{Id} ready on port {p} (pid {process.Pid})");
+            _context.Output.Write("pier", $"{Id} ready on {endpoint} (pid {process.Pid})");
         }
         else
         {
             Publish(_status with { State = WorkerState.Running });
         }
 
-        if (port is null || health is null)
+        if (endpoint is null || health is null)
         {
             await Task.WhenAny(process.Exited, Task.Delay(Timeout.Infinite, stop));
             return null;
@@ -199,7 +214,7 @@ internal sealed class Worker
         {
             if (await ExitedOrStoppedWithin(process, health.Interval, stop))
                 return null;
-            var problem = await _context.Probe.CheckAsync(port.Value, health.Path, health.Timeout, stop);
+            var problem = await _context.Probe.CheckAsync(endpoint, health.Path, health.Timeout, stop);
             if (stop.IsCancellationRequested || process.Exited.IsCompleted)
                 return null;
             failures = problem is null ? 0 : failures + 1;
@@ -217,10 +232,15 @@ internal sealed class Worker
         return process.Exited.IsCompleted || stop.IsCancellationRequested;
     }
 
-    private ProcessSpec Spec(int? port)
+    private ProcessSpec Spec(WorkerEndpoint? endpoint)
     {
         var spec = new ProcessSpec(Id, _service.Run, _service.Directory, _service.Env) { User = _service.User };
-        return port is { } p ? spec.WithPort(p) : spec;
+        return endpoint switch
+        {
+            { SocketPath: { } path } => spec.WithSocket(path),
+            { Port: { } port } => spec.WithPort(port),
+            _ => spec,
+        };
     }
 
     private void Publish(WorkerStatus status)

@@ -1,6 +1,7 @@
 namespace Pier.Supervision;
 
 /// <summary>An immutable picture of one worker slot, replaced whole on every change.</summary>
+/// <param name="Endpoint">Where an HTTP worker's current process takes requests; null when none runs.</param>
 /// <param name="StartedAt">When the current process started; null when none runs.</param>
 /// <param name="LastExit">Why the previous process ended (exit code or signal, and cause).</param>
 /// <param name="LastStderr">The last lines the previous process wrote to stderr.</param>
@@ -10,7 +11,7 @@ internal sealed record WorkerStatus(
     string Service,
     WorkerState State,
     int? Pid,
-    int? Port,
+    WorkerEndpoint? Endpoint,
     int Restarts,
     DateTimeOffset? StartedAt,
     string? LastExit,

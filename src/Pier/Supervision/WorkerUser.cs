@@ -18,6 +18,9 @@ internal sealed partial record WorkerUser(string Name, uint Uid, uint Gid, strin
     [LibraryImport("libc")]
     private static partial uint geteuid();
 
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int lchown(string path, uint owner, uint group);
+
     /// <summary>Looks the user up (a name or a numeric id); throws with what to do when it cannot be used.</summary>
     public static WorkerUser Resolve(string user)
     {
@@ -30,6 +33,13 @@ internal sealed partial record WorkerUser(string Name, uint Uid, uint Gid, strin
         if (self != 0 && self != resolved.Uid)
             throw new InvalidOperationException($"running workers as '{user}' needs Pier to run as root (it runs as uid {self}); start Pier as root or remove `user:`");
         return resolved;
+    }
+
+    /// <summary>Gives a folder Pier made to this user, so that the worker can create files in it (its Unix socket).</summary>
+    public void TakeOwnership(string path)
+    {
+        if (lchown(path, Uid, Gid) != 0)
+            throw new InvalidOperationException($"cannot give {path} to user '{Name}' (errno {Marshal.GetLastPInvokeError()})");
     }
 
     /// <summary>Whether the command needs <see cref="Prefix"/>: not when Pier already is this user.</summary>

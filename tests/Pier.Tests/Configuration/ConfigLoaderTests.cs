@@ -232,6 +232,37 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(message, error.Message);
     }
 
+    [Theory]
+    [InlineData("    run: uvicorn main:app --uds $SOCKET\n    http: {}\n")]
+    [InlineData("    run: dotnet api.dll --urls http://unix:${SOCKET}\n    http: { health: /healthz }\n")]
+    public void Load_SocketInRun_GivesTheWorkersUnixSockets(string service)
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", "name: uds\nservices:\n  web:\n" + service));
+
+        Assert.True(config.Services[0].Http!.UnixSocket);
+    }
+
+    [Fact]
+    public void Load_PortInRun_KeepsLoopbackPorts()
+    {
+        var config = ConfigLoader.Load(_dir.Write("pier.yaml", "name: uds\nservices:\n  web:\n    run: ./api --port $PORT --log $SOCKETS_LOG\n    http: {}\n"));
+
+        Assert.False(config.Services[0].Http!.UnixSocket);
+    }
+
+    [Theory]
+    [InlineData("    run: ./api --port $PORT --uds $SOCKET\n    http: {}\n", "uses both $PORT and $SOCKET")]
+    [InlineData("    run: ./queue --socket ${SOCKET}\n", "only an HTTP service gets")]
+    public void Load_SocketMisused_IsRefusedWithTheLine(string service, string message)
+    {
+        var path = _dir.Write("pier.yaml", "name: uds\nservices:\n  web:\n" + service);
+
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors);
+        Assert.Equal("services.web.run", error.Field);
+        Assert.Equal(4, error.Line);
+        Assert.Contains(message, error.Message);
+    }
+
     [Fact]
     public void Load_MemoryAndUser_AreKept()
     {

@@ -1,3 +1,4 @@
+using Pier.Supervision;
 using Pier.Routing;
 
 namespace Pier.Tests.Routing;
@@ -7,8 +8,8 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_PrefersTheLessBusyOfTwo()
     {
-        var idle = new Destination("web.1", 1);
-        var busy = new Destination("web.2", 2);
+        var idle = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1));
+        var busy = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2));
         for (var i = 0; i < 10; i++)
             busy.Begin();
 
@@ -19,9 +20,9 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_SkipsExcludedAndRefusedDestinations()
     {
-        var a = new Destination("web.1", 1);
-        var b = new Destination("web.2", 2);
-        var c = new Destination("web.3", 3);
+        var a = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1));
+        var b = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2));
+        var c = Destination.ForWorker("web.3", WorkerEndpoint.ForPort(3));
         b.MarkRefused(100);
 
         for (var i = 0; i < 50; i++)
@@ -32,7 +33,7 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_SpreadsLoadOverEveryIdleDestination()
     {
-        var destinations = Enumerable.Range(1, 4).Select(i => new Destination($"web.{i}", i)).ToArray();
+        var destinations = Enumerable.Range(1, 4).Select(i => Destination.ForWorker($"web.{i}", WorkerEndpoint.ForPort(i))).ToArray();
 
         var picked = Enumerable.Range(0, 400).Select(_ => PowerOfTwoChoices.Pick(destinations, null, 0)!.WorkerId).ToHashSet();
 

@@ -20,6 +20,19 @@ public sealed class ProcessSpecTests
     }
 
     [Theory]
+    [InlineData("uvicorn main:app --uds $SOCKET", "uvicorn main:app --uds /run/pier/x/web/1.sock")]
+    [InlineData("app --urls http://unix:${SOCKET}", "app --urls http://unix:/run/pier/x/web/1.sock")]
+    [InlineData("app $SOCKETS", "app $SOCKETS")]
+    public void WithSocket_ReplacesTheSocketVariable(string command, string expected)
+    {
+        var spec = Spec(command).WithSocket("/run/pier/x/web/1.sock");
+
+        Assert.Equal(expected, spec.Command);
+        Assert.Equal("/run/pier/x/web/1.sock", spec.Environment["SOCKET"]);
+        Assert.False(spec.Environment.ContainsKey("PORT"));
+    }
+
+    [Theory]
     [InlineData("python3 -m uvicorn main:app", "exec python3 -m uvicorn main:app")]
     [InlineData("./migrate && ./serve", "./migrate && ./serve")]
     [InlineData("echo oops >&2; exit 7", "echo oops >&2; exit 7")]

@@ -105,7 +105,7 @@ function renderStatus(status) {
       restart.addEventListener("click", () => act(`/api/v1/restart?target=${encodeURIComponent(w.id)}`, `restart ${w.id}`));
       const actions = element("td");
       actions.append(restart);
-      const tr = row(["  " + w.id, element("td", w.state, "state-" + w.state), w.pid, w.port, duration(w.uptime_seconds), w.restarts,
+      const tr = row(["  " + w.id, element("td", w.state, "state-" + w.state), w.pid, w.socket ? "unix:" + w.socket : w.port, duration(w.uptime_seconds), w.restarts,
         percent(w.cpu_percent), bytes(w.memory_bytes), w.last_exit, actions], "worker");
       tr.dataset.worker = w.id;
       tr.dataset.pid = w.pid ?? "";

@@ -1,0 +1,57 @@
+using System.Net.Sockets;
+using Pier.Configuration;
+using Pier.Supervision;
+using Pier.Tests.Configuration;
+
+namespace Pier.Tests.Supervision;
+
+public sealed class WorkerSocketsTests
+{
+    private static readonly ServiceConfig Web = new("web", "app --uds $SOCKET", "/", new Dictionary<string, string>(), 1,
+        new HttpConfig(null, [], UnixSocket: true), TimeSpan.FromSeconds(1), RestartPolicy.Default);
+
+    [Fact]
+    public async Task Allocate_GivesAFreshPathEachTime_ThatConnectsOnlyWhileSomethingListens()
+    {
+        using var dir = new TempDirectory();
+        var sockets = new WorkerSockets(dir.Path);
+        var first = sockets.Allocate(Web);
+        var second = sockets.Allocate(Web);
+        Assert.NotEqual(first.SocketPath, second.SocketPath);
+        Assert.NotEqual(first.SocketHost, second.SocketHost);
+        Assert.True(first.SocketPath!.Length <= WorkerSockets.MaxPathLength);
+
+        // Nothing listens yet: refused, as a closed port is, so the front door may try another worker.
+        var refused = await Assert.ThrowsAsync<SocketException>(() => Connect(sockets, first).AsTask());
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(first.SocketPath));
+        listener.Listen();
+        await using (var stream = await Connect(sockets, first))
+            Assert.True(stream.CanWrite);
+
+        sockets.Release(first);
+        Assert.False(File.Exists(first.SocketPath));
+        refused = await Assert.ThrowsAsync<SocketException>(() => Connect(sockets, first).AsTask());
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        sockets.Release(second);
+    }
+
+    [Fact]
+    public void Allocate_RemovesAFileAnEarlierPierLeftAtThePath()
+    {
+        using var dir = new TempDirectory();
+        var endpoint = new WorkerSockets(dir.Path).Allocate(Web);
+        File.WriteAllText(endpoint.SocketPath!, "left over");
+
+        // A new Pier with the same state directory numbers its sockets from 1 again.
+        var again = new WorkerSockets(dir.Path).Allocate(Web);
+
+        Assert.Equal(endpoint.SocketPath, again.SocketPath);
+        Assert.False(File.Exists(again.SocketPath));
+    }
+
+    private static ValueTask<Stream> Connect(WorkerSockets sockets, WorkerEndpoint endpoint) =>
+        sockets.ConnectAsync(endpoint.SocketHost!, CancellationToken.None);
+}
