@@ -3,13 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Pier.Certificates;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Certificates;
 
 public sealed class AcmeAccountKeyTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Pier.Certificates;
 using Pier.Configuration;
-using Pier.Tests.Configuration;
 using Pier.Tests.EndToEnd;
 
 namespace Pier.Tests.Certificates;
@@ -13,7 +12,7 @@ namespace Pier.Tests.Certificates;
 /// </summary>
 public sealed class AcmeIssuerTests : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
     private readonly int _port = Loopback.FreePort();
     private readonly List<string> _requests = [];
     private readonly System.Net.HttpListener _ca = new();

@@ -1,11 +1,10 @@
 using Pier.Certificates;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Certificates;
 
 public sealed class AtomicFileTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using Pier.Certificates;
 using Pier.Configuration;
 using Pier.Routing;
-using Pier.Tests.Configuration;
 using Pier.Tests.EndToEnd;
 
 namespace Pier.Tests.Certificates;
@@ -13,7 +12,7 @@ namespace Pier.Tests.Certificates;
 /// <summary>The front door's HTTPS listener on loopback, with Pier's internal CA and an open TLS-ALPN-01 challenge.</summary>
 public sealed class CertificateSelectorTests : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
     private readonly int _httpsPort = Loopback.FreePort();
     private CertificateManager _certificates = null!;
     private FrontDoor _frontDoor = null!;
@@ -60,7 +59,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
     [Fact]
     public async Task NoCertificateYet_HttpsHandshakesAreRefused_ButHttp01ChallengesAreServed()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TestDirectory();
         // An ACME server that is not there: Pier keeps trying in the background and has no certificate meanwhile.
         var config = new HttpsConfig(["a.pier.test"], null, $"https://127.0.0.1:{Loopback.FreePort()}/dir", null, null, null, HttpsConfig.DefaultHsts);
         await using var certificates = new CertificateManager(config, dir.Path, (_, _) => { }, TimeProvider.System);

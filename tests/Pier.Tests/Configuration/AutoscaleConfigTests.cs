@@ -4,7 +4,7 @@ namespace Pier.Tests.Configuration;
 
 public sealed class AutoscaleConfigTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

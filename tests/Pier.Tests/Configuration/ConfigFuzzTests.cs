@@ -61,7 +61,7 @@ public sealed class ConfigFuzzTests : IDisposable
         "postgres://", "é", "\u0000", "\u2028", "\\u0000", "$PORT", "${PORT}",
     ];
 
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -11,7 +11,7 @@ public sealed class ConfigLoaderTests : IDisposable
             run: ./web
         """;
 
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

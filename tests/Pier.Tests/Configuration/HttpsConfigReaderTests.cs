@@ -6,7 +6,7 @@ public sealed class HttpsConfigReaderTests : IDisposable
 {
     private const string Minimal = "name: shop\nservices:\n  web:\n    run: ./web\n";
 
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

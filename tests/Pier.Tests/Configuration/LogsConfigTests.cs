@@ -13,7 +13,7 @@ public sealed class LogsConfigTests : IDisposable
 
         """;
 
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

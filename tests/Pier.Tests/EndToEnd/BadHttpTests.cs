@@ -27,17 +27,8 @@ public sealed class BadHttpTests
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: bad-http
-            services:
-              web:
-                # With the access log on, the worker's log file shows every request it saw.
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT
-                dir: {{Examples.FastApi}}
-                http: { health: /healthz }
-            admin: { listen: "127.0.0.1:{{Loopback.FreePort()}}" }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        // With the access log on, the worker's log file shows every request it saw.
+        dir.Write("pier.yaml", TestConfigs.FastApi("bad-http", port, adminPort: Loopback.FreePort(), run: TestConfigs.UvicornWithAccessLog));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 1);
 

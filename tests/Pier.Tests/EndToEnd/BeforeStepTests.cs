@@ -10,19 +10,11 @@ public sealed class BeforeStepTests
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: steps
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT
-                dir: {{Examples.FastApi}}
-                workers: 2
-                http: { health: /healthz }
+        dir.Write("pier.yaml", TestConfigs.FastApi("steps", port, workers: 2, run: TestConfigs.UvicornWithAccessLog, extra: $"""
             before:
-              - echo first >> {{dir.Path}}/order; sleep 0.5
-              - echo second >> {{dir.Path}}/order; echo migrating
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+              - echo first >> {dir.Path}/order; sleep 0.5
+              - echo second >> {dir.Path}/order; echo migrating
+            """));
         await using var pier = PierProcess.Start(dir);
         var status = await pier.WaitForReadyAsync("web", 2);
 

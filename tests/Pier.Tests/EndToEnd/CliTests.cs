@@ -128,18 +128,10 @@ public sealed class CliTests
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: jsonstatus
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT
-                dir: {{Examples.FastApi}}
-                workers: 2
-                http: { health: /healthz }
+        dir.Write("pier.yaml", TestConfigs.FastApi("jsonstatus", port, workers: 2, run: TestConfigs.UvicornWithAccessLog, extra: """
               queue:
                 run: sleep 300
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+            """));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 2);
         await pier.WaitForReadyAsync("queue", 1);

@@ -10,17 +10,7 @@ namespace Pier.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class ControlPlaneTests
 {
-    private static string Config(int port, int adminPort) => $$"""
-        name: control
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{Examples.FastApi}}
-            workers: 1
-            http: { health: /healthz }
-        admin: { listen: "127.0.0.1:{{adminPort}}" }
-        listen: { http: "127.0.0.1:{{port}}" }
-        """;
+    private static string Config(int port, int adminPort) => TestConfigs.FastApi("control", port, workers: 1, adminPort: adminPort);
 
     [Fact]
     public async Task AdminApi_RefusesAMissingOrWrongToken_AndAnswersTheRightOne()

@@ -9,17 +9,7 @@ public sealed class DashboardTests
 {
     private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "TestResults");
 
-    private static string Config(int port, int adminPort) => $$"""
-        name: cockpit
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{Examples.FastApi}}
-            workers: 2
-            http: { health: /healthz }
-        admin: { listen: "127.0.0.1:{{adminPort}}" }
-        listen: { http: "127.0.0.1:{{port}}" }
-        """;
+    private static string Config(int port, int adminPort) => TestConfigs.FastApi("cockpit", port, workers: 2, adminPort: adminPort);
 
     [Fact(Timeout = 180_000)]
     public async Task TheDashboard_ShowsTheLiveWorkers_ChartsSamples_AndReloadAndRestartReplaceWorkers()

@@ -8,19 +8,11 @@ namespace Pier.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class DeployTests
 {
-    private static string FastApiConfig(int port, string appDir, int workers = 4, string extra = "") => $$"""
-        name: deploy-test
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{appDir}}
-            workers: {{workers}}
-            http: { health: { path: /healthz, interval: 1s, timeout: 1s } }
+    private static string FastApiConfig(int port, string appDir, int workers = 4, string extra = "") =>
+        TestConfigs.FastApi("deploy-test", port, workers, health: TestConfigs.QuickHealth, web: """
             ready_timeout: 20s
             stop: { timeout: 10s }
-        {{extra}}
-        listen: { http: "127.0.0.1:{{port}}" }
-        """;
+            """, extra: extra, dir: appDir);
 
     private static List<int> Pids(StatusReport status, string service = "web") =>
         status.Services.Single(s => s.Name == service).Workers.Select(w => w.Pid!.Value).ToList();
@@ -55,15 +47,7 @@ public sealed class DeployTests
         var dll = await Examples.AspNetDllAsync();
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: deploy-aspnet
-            services:
-              web:
-                run: dotnet {{dll}}
-                workers: 4
-                http: { health: /healthz }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.AspNet("deploy-aspnet", dll, port, workers: 4));
         await using var pier = PierProcess.Start(dir);
         var before = Pids(await pier.WaitForReadyAsync("web", 4));
 

@@ -8,19 +8,8 @@ namespace Pier.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class FrontDoorTests
 {
-    private static string FastApiConfig(int port, int workers = 3, string extra = "") => $$"""
-        name: fastapi-test
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{Examples.FastApi}}
-            workers: {{workers}}
-            http:
-              health: { path: /healthz, interval: 1s, timeout: 1s }
-            stop: { timeout: 5s }
-        {{extra}}
-        listen: { http: "127.0.0.1:{{port}}" }
-        """;
+    private static string FastApiConfig(int port, int workers = 3, string extra = "") =>
+        TestConfigs.FastApi("fastapi-test", port, workers, health: TestConfigs.QuickHealth, web: "stop: { timeout: 5s }", extra: extra);
 
     [Fact]
     public async Task ThreeFastApiWorkers_AnswerFromThreeDistinctPids()
@@ -42,15 +31,7 @@ public sealed class FrontDoorTests
         var dll = await Examples.AspNetDllAsync();
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: aspnet-test
-            services:
-              web:
-                run: dotnet {{dll}}
-                workers: 3
-                http: { health: /healthz }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.AspNet("aspnet-test", dll, port, workers: 3));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 3);
 

@@ -18,19 +18,9 @@ public sealed class HttpsTests
 {
     private static readonly string[] Domains = ["a.pier.test", "b.pier.test"];
 
-    private static string Config(int http, int https, string httpsSection) => $$"""
-        name: https-test
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{Examples.FastApi}}
-            http:
-              health: { path: /healthz, interval: 1s, timeout: 1s }
-            stop: { timeout: 5s }
-        https:
-        {{httpsSection}}
-        listen: { http: "127.0.0.1:{{http}}", https: "127.0.0.1:{{https}}" }
-        """;
+    private static string Config(int http, int https, string httpsSection) =>
+        TestConfigs.FastApi("https-test", http, health: TestConfigs.QuickHealth, web: "stop: { timeout: 5s }", extra: "https:\n" + httpsSection,
+            httpsPort: https);
 
     private static string AcmeSection(PebbleServer pebble, string challenge) => $"""
           domains: [{string.Join(", ", Domains)}]

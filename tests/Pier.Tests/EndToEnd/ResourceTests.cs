@@ -7,18 +7,8 @@ namespace Pier.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class ResourceTests
 {
-    private static string Config(int port, int adminPort, string memory = "", int workers = 2) => $$"""
-        name: resources
-        services:
-          web:
-            run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-            dir: {{Examples.FastApi}}
-            workers: {{workers}}
-            http: { health: /healthz }
-            {{memory}}
-        admin: { listen: "127.0.0.1:{{adminPort}}" }
-        listen: { http: "127.0.0.1:{{port}}" }
-        """;
+    private static string Config(int port, int adminPort, string memory = "", int workers = 2) =>
+        TestConfigs.FastApi("resources", port, workers, web: memory, adminPort: adminPort);
 
     [Fact]
     public async Task AWorkerOverItsMemoryLimit_IsRecycled_WithoutAFailedRequest()

@@ -1,13 +1,12 @@
 using Pier.Configuration;
 using Pier.Export;
-using Pier.Tests.Configuration;
 using YamlDotNet.RepresentationModel;
 
 namespace Pier.Tests.Export;
 
 public sealed class ComposeExporterTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

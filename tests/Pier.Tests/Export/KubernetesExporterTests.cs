@@ -2,13 +2,12 @@ using k8s;
 using k8s.Models;
 using Pier.Configuration;
 using Pier.Export;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Export;
 
 public sealed class KubernetesExporterTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

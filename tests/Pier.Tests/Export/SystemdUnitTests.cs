@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Pier.Configuration;
 using Pier.Export;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Export;
 
@@ -9,7 +8,7 @@ public sealed class SystemdUnitTests : IDisposable
 {
     private static readonly SystemdUnitOptions Options = new(["/usr/local/bin/pier"], "shop", UserUnit: false);
 
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -22,18 +22,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
         // Restarts are quick and never given up on: the chaos kills the same slot several times a minute.
-        dir.Write("pier.yaml", $$"""
-            name: chaos
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-                dir: {{Examples.FastApi}}
-                workers: 4
-                http: { health: { path: /healthz, interval: 1s, timeout: 1s } }
-                restart: { backoff: 100ms..1s, give_up: 100 in 1m }
-                stop: { timeout: 5s }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.FastApi("chaos", port, workers: 4, health: TestConfigs.QuickHealth, web: """
+            restart: { backoff: 100ms..1s, give_up: 100 in 1m }
+            stop: { timeout: 5s }
+            """));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 4);
 
@@ -96,17 +88,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
         // No health path, so no liveness probe: the hung worker stays hung until the test kills it.
-        dir.Write("pier.yaml", $$"""
-            name: held-request
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-                dir: {{Examples.FastApi}}
-                workers: 3
-                http: {}
-                restart: { backoff: 100ms..1s }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.FastApi("held-request", port, workers: 3, health: null, web: "restart: { backoff: 100ms..1s }"));
         await using var pier = PierProcess.Start(dir);
         var pids = (await pier.WaitForReadyAsync("web", 3)).Services[0].Workers.Select(w => w.Pid!.Value).ToList();
 

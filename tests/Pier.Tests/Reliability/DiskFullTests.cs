@@ -21,18 +21,11 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         using var disk = TmpfsMount.Mount(Path.Combine(dir.Path, ".pier"), "2m");
         var port = Loopback.FreePort();
         // Each worker prints about 200 KB/s beside serving: the 2 MiB fill within seconds.
-        dir.Write("pier.yaml", $$"""
-            name: disk-full
-            services:
-              web:
-                run: (while :; do yes "$PIER_WORKER logs a lot so that the disk under the state directory fills up" | head -n 100; sleep 0.05; done) & exec /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-                dir: {{Examples.FastApi}}
-                workers: 2
-                http: { health: { path: /healthz, interval: 1s, timeout: 1s } }
-                restart: { backoff: 100ms..1s }
-                stop: { timeout: 5s }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        var noisy = $"""(while :; do yes "$PIER_WORKER logs a lot so that the disk under the state directory fills up" | head -n 100; sleep 0.05; done) & exec {TestConfigs.Uvicorn}""";
+        dir.Write("pier.yaml", TestConfigs.FastApi("disk-full", port, workers: 2, health: TestConfigs.QuickHealth, web: """
+            restart: { backoff: 100ms..1s }
+            stop: { timeout: 5s }
+            """, run: noisy));
         await using var pier = PierProcess.Start(dir);
         var victim = (await pier.WaitForReadyAsync("web", 2)).Services[0].Workers[1];
         await using var load = new ClientLoop(port, clients: 2, timeout: TimeSpan.FromSeconds(10));

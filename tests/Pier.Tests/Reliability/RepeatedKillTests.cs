@@ -26,16 +26,7 @@ public sealed class RepeatedKillTests(ITestOutputHelper output)
         var dll = await Examples.AspNetDllAsync();
         using var dir = new TestDirectory();
         var (port, admin) = (Loopback.FreePort(), Loopback.FreePort());
-        dir.Write("pier.yaml", $$"""
-            name: kill-loop
-            services:
-              web:
-                run: dotnet {{dll}}
-                workers: 2
-                http: { health: /healthz }
-            admin: { listen: "127.0.0.1:{{admin}}" }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.AspNet("kill-loop", dll, port, workers: 2, adminPort: admin));
         var state = Path.Combine(dir.Path, ".pier");
         var runs = new List<List<(int Pid, int Port)>>();
         var (requests, orphanWait) = (0L, TimeSpan.Zero);

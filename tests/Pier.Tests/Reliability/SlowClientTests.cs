@@ -23,16 +23,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: slow-clients
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-                dir: {{Examples.FastApi}}
-                workers: 2
-                http: { health: /healthz }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.FastApi("slow-clients", port, workers: 2));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 2);
 

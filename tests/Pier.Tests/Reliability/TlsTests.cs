@@ -24,18 +24,11 @@ public sealed class TlsTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory();
         var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
-        dir.Write("pier.yaml", $$"""
-            name: tls-scan
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log
-                dir: {{Examples.FastApi}}
-                http: { health: /healthz }
+        dir.Write("pier.yaml", TestConfigs.FastApi("tls-scan", http, httpsPort: https, extra: $"""
             https:
-              domains: [{{Domain}}]
+              domains: [{Domain}]
               ca: internal
-            listen: { http: "127.0.0.1:{{http}}", https: "127.0.0.1:{{https}}" }
-            """);
+            """));
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForReadyAsync("web", 1);
         using var response = await FirstHttpsAnswerAsync(pier, https);

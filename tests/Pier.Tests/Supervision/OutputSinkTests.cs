@@ -1,13 +1,12 @@
 using Pier.Configuration;
 using Pier.Logs;
 using Pier.Supervision;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Supervision;
 
 public sealed class OutputSinkTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -1,6 +1,6 @@
-namespace Pier.Tests.EndToEnd;
+namespace Pier.Tests;
 
-/// <summary>A fresh directory under /tmp for one test's config, state and logs; removed afterwards.</summary>
+/// <summary>A fresh directory under /tmp for one test's files (config, state, logs); removed afterwards.</summary>
 internal sealed class TestDirectory : IDisposable
 {
     public TestDirectory()
@@ -11,9 +11,11 @@ internal sealed class TestDirectory : IDisposable
 
     public string Path { get; }
 
-    public string Write(string name, string text)
+    /// <summary>Writes <paramref name="text"/> to a file under this directory, creating its parent directories, and returns its full path.</summary>
+    public string Write(string relativePath, string text)
     {
-        var file = System.IO.Path.Combine(Path, name);
+        var file = System.IO.Path.Combine(Path, relativePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
         File.WriteAllText(file, text);
         return file;
     }
