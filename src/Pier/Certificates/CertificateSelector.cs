@@ -7,28 +7,12 @@ namespace Pier.Certificates;
 /// <summary>
 /// Picks what a TLS handshake gets: an ACME validator offering <c>acme-tls/1</c> for a name with an
 /// open challenge gets the challenge certificate; everyone else gets the current certificate with
-/// HTTP/2 and HTTP/1.1. TLS 1.2 and 1.3 only, with forward-secret AEAD suites only.
+/// HTTP/2 and HTTP/1.1. TLS 1.2 and 1.3 only; the suites are OpenSSL's, as <see cref="OpenSslDefaults"/> sets them.
 /// </summary>
 internal sealed class CertificateSelector(CertificateStore store, ChallengeResponder challenges)
 {
     private static readonly List<SslApplicationProtocol> HttpProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> AcmeTls = [new(AcmeTlsAlpnDetector.Protocol)];
-
-    // Mozilla's "intermediate" list without DHE: OpenSSL's default also offers CBC suites for TLS 1.2
-    // (ECDHE-ECDSA-AES128-SHA256 and the like), which scanners flag as weak. Every TLS 1.2 client of the
-    // last decade has one of these.
-    private static readonly CipherSuitesPolicy ModernCiphers = new(
-    [
-        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ]);
 
     public ValueTask<SslServerAuthenticationOptions> SelectAsync(TlsHandshakeCallbackContext context)
     {
@@ -46,7 +30,6 @@ internal sealed class CertificateSelector(CertificateStore store, ChallengeRespo
         ServerCertificateContext = certificate,
         ApplicationProtocols = protocols,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CipherSuitesPolicy = ModernCiphers,
         ClientCertificateRequired = false,
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
     };

@@ -15,18 +15,8 @@ public sealed class UnixSocketTests
     {
         using var dir = new TestDirectory();
         var port = Loopback.FreePort();
-        dir.Write("pier.yaml", $$"""
-            name: uds-fastapi
-            services:
-              web:
-                run: /usr/bin/python3 -m uvicorn main:app --uds $SOCKET --no-access-log
-                dir: {{Examples.FastApi}}
-                workers: 2
-                http:
-                  health: { path: /healthz, interval: 1s, timeout: 1s }
-                stop: { timeout: 5s }
-            listen: { http: "127.0.0.1:{{port}}" }
-            """);
+        dir.Write("pier.yaml", TestConfigs.FastApi("uds-fastapi", port, workers: 2, health: TestConfigs.QuickHealth,
+            run: "/usr/bin/python3 -m uvicorn main:app --uds $SOCKET --no-access-log", web: "stop: { timeout: 5s }"));
         await using var pier = PierProcess.Start(dir);
         var status = await pier.WaitForReadyAsync("web", 2);
         var workers = status.Services[0].Workers;

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Pier.Configuration;
 using Pier.Supervision;
-using Pier.Tests.Configuration;
 
 namespace Pier.Tests.Supervision;
 
@@ -13,7 +12,7 @@ public sealed class WorkerSocketsTests
     [Fact]
     public async Task Allocate_GivesAFreshPathEachTime_ThatConnectsOnlyWhileSomethingListens()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TestDirectory();
         var sockets = new WorkerSockets(dir.Path);
         var first = sockets.Allocate(Web);
         var second = sockets.Allocate(Web);
@@ -41,7 +40,7 @@ public sealed class WorkerSocketsTests
     [Fact]
     public void Allocate_RemovesAFileAnEarlierPierLeftAtThePath()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TestDirectory();
         var endpoint = new WorkerSockets(dir.Path).Allocate(Web);
         File.WriteAllText(endpoint.SocketPath!, "left over");
 

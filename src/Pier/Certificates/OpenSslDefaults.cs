@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace Pier.Certificates;
+
+/// <summary>
+/// OpenSSL's defaults for Pier's own process: TLS 1.2 and 1.3 only, and for TLS 1.2 only
+/// forward-secret AEAD suites (Mozilla's "intermediate" list without DHE). OpenSSL's default also offers
+/// CBC suites, which scanners flag as weak. Setting the list here rather than with .NET's
+/// <c>CipherSuitesPolicy</c> keeps .NET's cached TLS context: with a policy, every handshake builds its own
+/// (bench/proxy.sh: ~35% fewer handshakes per second). OpenSSL reads <c>OPENSSL_CONF</c> once, at its
+/// first use, so this must run before anything in the process touches cryptography.
+/// </summary>
+internal static partial class OpenSslDefaults
+{
+    public const string Variable = "OPENSSL_CONF";
+
+    private const string Text = """
+        # Written by Pier for its own process (OPENSSL_CONF); workers do not see it.
+        openssl_conf = pier_openssl
+        [pier_openssl]
+        ssl_conf = pier_ssl
+        [pier_ssl]
+        system_default = pier_tls
+        [pier_tls]
+        MinProtocol = TLSv1.2
+        CipherString = ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=2
+
+        """;
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>
+    /// Points OpenSSL at Pier's settings, kept in the state directory. Null when applied; otherwise why
+    /// not (the operator's own OPENSSL_CONF wins, or the file cannot be written), for Pier to say.
+    /// </summary>
+    public static string? Apply(string stateDirectory)
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } own)
+            return $"{Variable} is set ({own}), so its TLS settings apply instead of Pier's";
+        var path = Path.Combine(stateDirectory, "openssl.cnf");
+        try
+        {
+            if (!File.Exists(path) || File.ReadAllText(path) != Text)
+                AtomicFile.Write(path, Text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot write {path} ({e.Message}), so OpenSSL's default TLS 1.2 suites (CBC too) are offered";
+        }
+        // .NET keeps its own copy of the environment; OpenSSL reads the process's, through getenv(3).
+        SetEnv(Variable, path, 1);
+        return null;
+    }
+}
