@@ -31,6 +31,9 @@ http { access_log off; keepalive_requests 100000;
   server { listen 127.0.0.1:@PORT@ reuseport; location / { return 200 "hello\n"; } } }
 CONF
 backend_command='sed "s/@PORT@/$PORT/" '"$work"'/backend.conf.in > '"$work"'/backend-$PORT.conf && exec /usr/sbin/nginx -e stderr -p '"$work"' -c '"$work"'/backend-$PORT.conf'
+# The same backend on a Unix socket, for Pier's workers on $SOCKET (the pier-uds row).
+sed 's|listen 127.0.0.1:@PORT@ reuseport;|listen unix:@SOCKET@;|; s|backend-@PORT@.pid|backend-@ID@.pid|' "$work/backend.conf.in" > "$work/backend-uds.conf.in"
+socket_backend_command='sed "s|@SOCKET@|$SOCKET|; s|@ID@|$PIER_WORKER|" '"$work"'/backend-uds.conf.in > '"$work"'/backend-$PIER_WORKER.conf && exec /usr/sbin/nginx -e stderr -p '"$work"' -c '"$work"'/backend-$PIER_WORKER.conf'
 b1=$(bench_free_port); b2=$(bench_free_port)
 for port in $b1 $b2; do PORT=$port sh -c "$backend_command" & pids+=($!); done
 
@@ -114,6 +117,8 @@ admin: { listen: "127.0.0.1:$(bench_free_port)" }
 YAML
 sed "s|^listen: .*|https: { certificate: $work/cert.pem, key: $work/key.pem, hsts: off }\nlisten: { http: \"127.0.0.1:$http_port\", https: \"127.0.0.1:$https_port\" }|" \
   "$work/pier-http/pier.yaml" > "$work/pier/pier.yaml"
+mkdir -p "$work/pier-uds"
+awk -v run="    run: $socket_backend_command" '/^    run: / { print run; next } { print }' "$work/pier-http/pier.yaml" > "$work/pier-uds/pier.yaml"
 
 start_pier() {  # $1 = the config's folder
   out/pier up -c "$work/$1/pier.yaml" --state "$work/$1/state" >"$work/$1/out.log" 2>&1 & proxy_pid=$!
@@ -124,7 +129,7 @@ stop_proxy() { kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>
 # CPU ticks of the proxy: the main process plus its children, except Pier's (they are the backends).
 proxy_ticks() {
   local total=0 pid
-  for pid in "$proxy_pid" $( [ "$1" = pier ] || pgrep -P "$proxy_pid" ); do
+  for pid in "$proxy_pid" $( [ "${1%%-*}" = pier ] || pgrep -P "$proxy_pid" ); do
     total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
   done
   echo "$total"
@@ -161,13 +166,15 @@ load_h2() {  # $1 = proxy name, $2 = url
 }
 
 scenarios=("http-64" "http-256" "https-64" "handshake-64" "h2-64x10")
-proxies=(pier nginx haproxy caddy)
+# pier-uds: Pier with its workers on Unix sockets ($SOCKET); plain HTTP scenarios only.
+proxies=(pier pier-uds nginx haproxy caddy)
 declare -A results
 for round in $(seq "$rounds"); do
   for proxy in "${proxies[@]}"; do
     for scenario in "${scenarios[@]}"; do
       case $proxy in
         pier) if [ "${scenario%%-*}" = http ]; then start_pier pier-http; else start_pier pier; fi ;;
+        pier-uds) if [ "${scenario%%-*}" = http ]; then start_pier pier-uds; else continue; fi ;;
         *) "start_$proxy" ;;
       esac
       bench_wait_http "http://127.0.0.1:$http_port/" 60
@@ -194,7 +201,8 @@ table="| scenario | proxy | req/s | × nginx | p50 ms | p99 ms | req/s per proxy
 for scenario in "${scenarios[@]}"; do
   nginx_rps=$(median "${results[nginx,$scenario]}" 1)
   for proxy in "${proxies[@]}"; do
-    runs=${results[$proxy,$scenario]}
+    runs=${results[$proxy,$scenario]:-}
+    [ -n "$runs" ] || continue
     rps=$(median "$runs" 1)
     table+=$'\n'"| $scenario | $proxy | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') | $(median "$runs" 2) | $(median "$runs" 3) | $(median "$runs" 4) | $(median "$runs" 5) |"
   done
@@ -205,7 +213,8 @@ bench_record "Proxy throughput" "bench/proxy.sh $seconds $rounds" "$(cat <<TEXT
 Two single-process nginx backends answering \`hello\\n\`; wrk with 2 threads, $seconds s per run after a
 2 s warm-up, median of $rounds interleaved rounds. \`http-N\`: HTTP/1.1 keep-alive with N connections;
 \`https-64\`: TLS 1.3 keep-alive; \`handshake-64\`: TLS 1.3 with \`Connection: close\`, one handshake per
-request; \`h2-64x10\`: HTTP/2 over TLS with h2load, 64 connections of 10 streams (the p50 column holds the
+request; \`pier-uds\`: Pier with its two workers on Unix sockets (\`\$SOCKET\`), the others reach the backends over
+loopback TCP; \`h2-64x10\`: HTTP/2 over TLS with h2load, 64 connections of 10 streams (the p50 column holds the
 mean). Load generator, proxy and backends share the machine's $(nproc) cores, so req/s per CPU-second of the
 proxy is the fairer efficiency figure. Versions: $(bench_versions nginx haproxy caddy wrk h2load).
 
