@@ -1,5 +1,6 @@
 using System.Text;
 using Pier.Configuration;
+using Pier.Supervision;
 
 namespace Pier.Export;
 
@@ -64,6 +65,11 @@ internal static class SystemdUnit
             unit.AppendLine($"User={options.RunAs}");
             if (options.RunAs != "root" && BindsPrivilegedPort(config))
                 unit.AppendLine("AmbientCapabilities=CAP_NET_BIND_SERVICE");
+        }
+        if (!options.UserUnit && options.RunAs == "root" && config.Services.Any(s => s.Http?.UnixSocket == true))
+        {
+            // ProtectSystem=strict leaves /run read-only; as root, Pier keeps its workers' sockets there.
+            unit.AppendLine($"RuntimeDirectory={WorkerSockets.RuntimeFolder(config.Name, config.StateDirectory)}");
         }
         unit.AppendLine("NoNewPrivileges=yes");
         unit.AppendLine("ProtectSystem=strict");

@@ -105,7 +105,7 @@ internal sealed class PierHost
         if (ended.Count > 0)
             Say($"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
         using var guard = new OrphanGuard(state);
-        var sockets = new WorkerSockets(state);
+        var sockets = new WorkerSockets(_config.Name, state);
         using var probe = new HealthProbe(sockets);
         MemoryCgroups? cgroups = null;
         if (_config.Services.Any(s => s.Memory?.Hard is not null))
@@ -539,10 +539,7 @@ internal sealed class PierHost
             return;
         var services = Status().Services;
         var line = string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
-        if (!_systemd!.HasBeenReady && services.All(s => s.Ready > 0 || s.Desired == 0))
-            _systemd.Ready(line);
-        else
-            _systemd.Status(line);
+        _systemd!.Progress(line, services.All(s => s.Ready > 0 || s.Desired == 0));
     }
 
     public StatusReport Status()

@@ -66,13 +66,18 @@ internal sealed class SystemdNotifier : IDisposable
         }
     }
 
-    /// <summary>Whether <see cref="Ready"/> was sent: start-up readiness is reported once.</summary>
-    public bool HasBeenReady
+    /// <summary>
+    /// Start-up progress: READY=1 the first time <paramref name="allUp"/> holds, STATUS= otherwise. One
+    /// lock around check and send, as workers become ready on several threads at once.
+    /// </summary>
+    public void Progress(string status, bool allUp)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
-                return _ready;
+            if (allUp && !_ready)
+                Ready(status);
+            else
+                Status(status);
         }
     }
 

@@ -10,7 +10,8 @@ namespace Pier.Supervision;
 /// <summary>
 /// The Unix sockets of workers whose <c>run</c> has <c>$SOCKET</c>: a fresh path for every start (as
 /// ports are fresh), in a folder per service that the worker's user may create files in. As root the
-/// folders live under /run/pier, where workers with <c>user:</c> can reach them; otherwise under
+/// folders live under /run/pier (a RuntimeDirectory= of the systemd unit), where workers with <c>user:</c>
+/// can reach them; otherwise under
 /// the (private) state directory. Pier's HTTP clients connect through <see cref="ConnectAsync"/>.
 /// </summary>
 internal sealed class WorkerSockets
@@ -24,12 +25,17 @@ internal sealed class WorkerSockets
     private readonly ConcurrentDictionary<string, string> _paths = new(StringComparer.OrdinalIgnoreCase);
     private int _next;
 
-    public WorkerSockets(string stateDirectory)
+    public WorkerSockets(string name, string stateDirectory)
     {
-        Root = UnixFile.EffectiveUid == 0
-            ? Path.Combine("/run/pier", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory))))[..12])
-            : Path.Combine(stateDirectory, "sockets");
+        Root = UnixFile.EffectiveUid == 0 ? Path.Combine("/run", RuntimeFolder(name, stateDirectory)) : Path.Combine(stateDirectory, "sockets");
     }
+
+    /// <summary>
+    /// Root's folder under /run, as systemd's RuntimeDirectory= names it: the instance's name, and a hash of
+    /// its state directory, so that two instances never share sockets.
+    /// </summary>
+    public static string RuntimeFolder(string name, string stateDirectory) =>
+        $"pier/{name}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory))))[..8]}";
 
     /// <summary>The folder that holds one folder per service.</summary>
     public string Root { get; }

@@ -77,6 +77,22 @@ public sealed class SystemdUnitTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_SocketWorkersUnderRoot_GetAWritableRuntimeDirectory_AndPassesVerify()
+    {
+        var path = _dir.Write("pier.yaml", "name: shop\nservices:\n  web:\n    run: uvicorn main:app --uds $SOCKET\n    http: {}\nlisten: { http: 8080 }\n");
+        var config = ConfigLoader.Load(path);
+
+        var unit = SystemdUnit.Render(config, Options with { RunAs = "root" });
+
+        // ProtectSystem=strict makes /run read-only; RuntimeDirectory= is the way to a writable folder there.
+        var folder = Parse(unit)["RuntimeDirectory"];
+        Assert.Equal(Pier.Supervision.WorkerSockets.RuntimeFolder("shop", config.StateDirectory), folder);
+        Assert.Matches("^pier/shop-[0-9a-f]{8}$", folder);
+        Assert.DoesNotContain("RuntimeDirectory", SystemdUnit.Render(config, Options));
+        await AssertVerifiesAsync(SystemdUnit.Name(config), unit);
+    }
+
+    [Fact]
     public async Task Render_UserUnit_HasNoUserLine_AndPassesVerify()
     {
         var config = Golden.Example("fastapi");

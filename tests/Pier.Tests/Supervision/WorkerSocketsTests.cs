@@ -13,7 +13,7 @@ public sealed class WorkerSocketsTests
     public async Task Allocate_GivesAFreshPathEachTime_ThatConnectsOnlyWhileSomethingListens()
     {
         using var dir = new TestDirectory();
-        var sockets = new WorkerSockets(dir.Path);
+        var sockets = new WorkerSockets("sockets-test", dir.Path);
         var first = sockets.Allocate(Web);
         var second = sockets.Allocate(Web);
         Assert.NotEqual(first.SocketPath, second.SocketPath);
@@ -41,11 +41,11 @@ public sealed class WorkerSocketsTests
     public void Allocate_RemovesAFileAnEarlierPierLeftAtThePath()
     {
         using var dir = new TestDirectory();
-        var endpoint = new WorkerSockets(dir.Path).Allocate(Web);
+        var endpoint = new WorkerSockets("sockets-test", dir.Path).Allocate(Web);
         File.WriteAllText(endpoint.SocketPath!, "left over");
 
         // A new Pier with the same state directory numbers its sockets from 1 again.
-        var again = new WorkerSockets(dir.Path).Allocate(Web);
+        var again = new WorkerSockets("sockets-test", dir.Path).Allocate(Web);
 
         Assert.Equal(endpoint.SocketPath, again.SocketPath);
         Assert.False(File.Exists(again.SocketPath));
