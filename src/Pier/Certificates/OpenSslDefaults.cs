@@ -41,8 +41,9 @@ internal static partial class OpenSslDefaults
         var path = Path.Combine(stateDirectory, "openssl.cnf");
         try
         {
+            // Written again at every start when it differs, so a torn write after a crash mends itself: no fsync.
             if (!File.Exists(path) || File.ReadAllText(path) != Text)
-                AtomicFile.Write(path, Text);
+                File.WriteAllText(path, Text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -23,11 +23,13 @@ internal sealed class WorkerSockets
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
     private readonly ConcurrentDictionary<string, string> _paths = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lazy<string> _root;
     private int _next;
 
     public WorkerSockets(string name, string stateDirectory)
     {
-        Root = UnixFile.EffectiveUid == 0 ? Path.Combine("/run", RuntimeFolder(name, stateDirectory)) : Path.Combine(stateDirectory, "sockets");
+        // Lazy: the hash would load OpenSSL at start for every config, though few have $SOCKET.
+        _root = new(() => UnixFile.EffectiveUid == 0 ? Path.Combine("/run", RuntimeFolder(name, stateDirectory)) : Path.Combine(stateDirectory, "sockets"));
     }
 
     /// <summary>
@@ -38,7 +40,7 @@ internal sealed class WorkerSockets
         $"pier/{name}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory))))[..8]}";
 
     /// <summary>The folder that holds one folder per service.</summary>
-    public string Root { get; }
+    public string Root => _root.Value;
 
     /// <summary>
     /// A socket for one start of a worker of <paramref name="service"/>. A file left at that path by an
