@@ -13,10 +13,14 @@ internal sealed class ResourceSampler
     // USER_HZ is 100 on every architecture Linux supports today; /proc reports CPU time in it.
     private const double TicksPerSecond = 100;
     private const int PssEvery = 5;
+
+    // smaps_rollup walks a process's page tables: it is most of the sampler's cost. Up to 50 workers
+    // each one's PSS is read every 5 s; beyond, the reads are spread (200 workers: every 20 s).
+    private const int PssReadsPerSample = 10;
     private static readonly long PageSize = Environment.SystemPageSize;
 
     private readonly Dictionary<int, long> _lastTreeTicks = new();
-    private readonly Dictionary<int, long> _pss = new();
+    private readonly Dictionary<int, PssReading> _pss = new();
     private long _lastSampleTimestamp;
     private (long Busy, long Total) _lastHost;
     private int _samples;
@@ -29,7 +33,15 @@ internal sealed class ResourceSampler
         var now = Stopwatch.GetTimestamp();
         var elapsed = _lastSampleTimestamp == 0 ? 0 : Stopwatch.GetElapsedTime(_lastSampleTimestamp, now).TotalSeconds;
         _lastSampleTimestamp = now;
-        var readPss = _samples++ % PssEvery == 0;
+        var sample = _samples++;
+        // Never read first, then the longest ago; none read again within PssEvery samples.
+        var pssDue = workerPids
+            .Select(pid => (Pid: pid, Last: _pss.TryGetValue(pid, out var reading) ? reading.Sample : int.MinValue))
+            .Where(w => w.Last == int.MinValue || sample - w.Last >= PssEvery)
+            .OrderBy(w => w.Last)
+            .Take(PssReadsPerSample)
+            .Select(w => w.Pid)
+            .ToHashSet();
 
         var table = ProcessTable.All().ToList();
         var children = table.ToLookup(e => e.ParentPid);
@@ -46,9 +58,11 @@ internal sealed class ResourceSampler
                 : 0;
             _lastTreeTicks[pid] = ticks;
             var rss = tree.Sum(e => e.RssPages) * PageSize;
-            if (readPss)
-                _pss[pid] = tree.Sum(e => Pss(e.Pid) ?? e.RssPages * PageSize);
-            var memory = _pss.TryGetValue(pid, out var pss) ? pss : rss;
+            if (pssDue.Contains(pid))
+                _pss[pid] = new PssReading(tree.Sum(e => Pss(e.Pid) ?? e.RssPages * PageSize), rss, sample);
+            // Between readings, growth of RSS is growth of PSS (new pages are the process's own), so a
+            // worker racing past its memory limit is seen within a second, not at its next reading.
+            var memory = _pss.TryGetValue(pid, out var pss) ? Math.Max(0, pss.Bytes + rss - pss.RssAtReading) : rss;
             workers[pid] = new WorkerUsage(pid, Math.Round(cpu, 1), memory, rss, tree.Count);
         }
         foreach (var gone in _lastTreeTicks.Keys.Where(p => !workers.ContainsKey(p)).ToList())
@@ -76,17 +90,14 @@ internal sealed class ResourceSampler
 
     private static long? Pss(int pid)
     {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
-                if (line.StartsWith("Pss:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(4).Trim().TrimEnd("kB").Trim()) * 1024;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
+        foreach (var line in (ProcFile.ReadAllText($"/proc/{pid}/smaps_rollup") ?? "").AsSpan().EnumerateLines())
+            if (line.StartsWith("Pss:", StringComparison.Ordinal))
+                return long.TryParse(line[4..].Trim().TrimEnd("kB").Trim(), out var kib) ? kib * 1024 : null;
         return null;
     }
+
+    /// <param name="Sample">The sample it was taken in.</param>
+    private readonly record struct PssReading(long Bytes, long RssAtReading, int Sample);
 
     private HostUsage Host()
     {

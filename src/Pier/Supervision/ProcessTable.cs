@@ -20,19 +20,8 @@ internal static class ProcessTable
 
     public static Entry? TryRead(int pid)
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
+        if (ProcFile.ReadAllText($"/proc/{pid}/stat") is not { } stat)
             return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
         // The command name may hold spaces and parentheses: fields start after the last ')'.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields are numbered from 3 (state) here: utime is field 14, stime 15, rss 24 (proc(5)).
