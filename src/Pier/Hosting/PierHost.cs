@@ -105,7 +105,7 @@ internal sealed class PierHost
         if (ended.Count > 0)
             Say($"ended {ended.Count} process(es) left running by a previous Pier that was killed: PID {string.Join(", ", ended)}");
         using var guard = new OrphanGuard(state);
-        var sockets = new WorkerSockets(_config.Name, state);
+        using var sockets = new WorkerSockets(_config.Name, state);
         using var probe = new HealthProbe(sockets);
         MemoryCgroups? cgroups = null;
         if (_config.Services.Any(s => s.Memory?.Hard is not null))

@@ -14,7 +14,7 @@ namespace Pier.Supervision;
 /// can reach them; otherwise under
 /// the (private) state directory. Pier's HTTP clients connect through <see cref="ConnectAsync"/>.
 /// </summary>
-internal sealed class WorkerSockets
+internal sealed class WorkerSockets : IDisposable
 {
     /// <summary>sun_path holds 108 bytes with its terminating NUL.</summary>
     public const int MaxPathLength = 107;
@@ -81,6 +81,21 @@ internal sealed class WorkerSockets
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>Removes the folders, once every worker has stopped: an empty tree under /run would outlive Pier.</summary>
+    public void Dispose()
+    {
+        if (!_root.IsValueCreated || !Directory.Exists(Root))
+            return;
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next start, which reuses the folders.
         }
     }
 

@@ -60,6 +60,8 @@ public sealed class UnixSocketTests
         pier.Signal(Signals.SIGTERM);
         Assert.Equal(0, await pier.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.All(sockets, socket => Assert.False(File.Exists(socket), $"{socket} should be removed when Pier stops"));
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(sockets[0]))!;
+        Assert.False(Directory.Exists(root), $"{root} should be removed when Pier stops");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class WorkerSocketsTests
     public async Task Allocate_GivesAFreshPathEachTime_ThatConnectsOnlyWhileSomethingListens()
     {
         using var dir = new TestDirectory();
-        var sockets = new WorkerSockets("sockets-test", dir.Path);
+        using var sockets = new WorkerSockets("sockets-test", dir.Path);
         var first = sockets.Allocate(Web);
         var second = sockets.Allocate(Web);
         Assert.NotEqual(first.SocketPath, second.SocketPath);
@@ -45,10 +45,31 @@ public sealed class WorkerSocketsTests
         File.WriteAllText(endpoint.SocketPath!, "left over");
 
         // A new Pier with the same state directory numbers its sockets from 1 again.
-        var again = new WorkerSockets("sockets-test", dir.Path).Allocate(Web);
+        using var sockets = new WorkerSockets("sockets-test", dir.Path);
+        var again = sockets.Allocate(Web);
 
         Assert.Equal(endpoint.SocketPath, again.SocketPath);
         Assert.False(File.Exists(again.SocketPath));
+    }
+
+    [Fact]
+    public void Allocate_APathTooLongForAUnixSocket_IsRefusedWithWhatToChange()
+    {
+        using var dir = new TestDirectory();
+        // Names of 40 characters, the longest allowed, under a long state directory when not root.
+        var longName = new string('s', 40);
+        var state = Path.Combine(dir.Path, new string('d', 60));
+        using var sockets = new WorkerSockets(longName, state);
+        var service = Web with { Name = longName };
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+                sockets.Allocate(service);
+        });
+
+        Assert.Contains($"longer than the {WorkerSockets.MaxPathLength} bytes a Unix socket allows", error.Message);
+        Assert.Contains("$PORT", error.Message);
     }
 
     private static ValueTask<Stream> Connect(WorkerSockets sockets, WorkerEndpoint endpoint) =>
