@@ -19,6 +19,7 @@ internal sealed class PebbleServer : IAsyncDisposable
     private readonly string _directory;
     private readonly int _dnsPort;
     private readonly Dictionary<string, string> _environment;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _pebbleOutput = new();
     private Process? _pebble;
     private Process? _dns;
 
@@ -42,6 +43,21 @@ internal sealed class PebbleServer : IAsyncDisposable
     /// <param name="tlsPort">Where pebble dials for TLS-ALPN-01: Pier's listen.https.</param>
     /// <param name="validitySeconds">certificateValidityPeriod; 0 keeps pebble's default.</param>
     public static async Task<PebbleServer> StartAsync(string directory, int httpPort, int tlsPort, int validitySeconds = 0, int nonceRejectPercent = 0)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(directory, httpPort, tlsPort, validitySeconds, nonceRejectPercent);
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // A port that was free when picked can be taken before pebble binds it (tests run in parallel).
+            }
+        }
+    }
+
+    private static async Task<PebbleServer> StartOnceAsync(string directory, int httpPort, int tlsPort, int validitySeconds, int nonceRejectPercent)
     {
         Directory.CreateDirectory(directory);
         WriteListenerCertificates(directory);
@@ -103,7 +119,8 @@ internal sealed class PebbleServer : IAsyncDisposable
     /// <summary>A fresh pebble on the same ports and config (a new issuing root, no accounts).</summary>
     public Task StartPebbleAsync()
     {
-        _pebble = Launch("pebble", ["-config", Path.Combine(_directory, "pebble.json"), "-dnsserver", $"127.0.0.1:{_dnsPort}"], _environment);
+        _pebbleOutput.Clear();
+        _pebble = Launch("pebble", ["-config", Path.Combine(_directory, "pebble.json"), "-dnsserver", $"127.0.0.1:{_dnsPort}"], _environment, _pebbleOutput);
         return WaitUntilReadyAsync();
     }
 
@@ -123,7 +140,7 @@ internal sealed class PebbleServer : IAsyncDisposable
             {
             }
             if (clock.Elapsed > TimeSpan.FromSeconds(15) || _pebble!.HasExited)
-                throw new InvalidOperationException($"pebble did not start on port {Port}");
+                throw new InvalidOperationException($"pebble did not start on port {Port}; it said: {string.Join(" | ", _pebbleOutput)}");
             await Task.Delay(100);
         }
     }
@@ -148,7 +165,8 @@ internal sealed class PebbleServer : IAsyncDisposable
         }) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    private static Process Launch(string program, string[] args, Dictionary<string, string> environment)
+    /// <param name="lastLines">Keeps the process's last output lines, for the error when it does not start.</param>
+    private static Process Launch(string program, string[] args, Dictionary<string, string> environment, System.Collections.Concurrent.ConcurrentQueue<string>? lastLines = null)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
@@ -157,8 +175,16 @@ internal sealed class PebbleServer : IAsyncDisposable
             info.Environment[name] = value;
         var process = Process.Start(info)!;
         // Drain output so that a chatty pebble never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        void Keep(string? line)
+        {
+            if (line is null || lastLines is null)
+                return;
+            lastLines.Enqueue(line);
+            while (lastLines.Count > 5)
+                lastLines.TryDequeue(out _);
+        }
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
