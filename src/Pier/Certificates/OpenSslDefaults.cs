@@ -15,7 +15,7 @@ internal static partial class OpenSslDefaults
     public const string Variable = "OPENSSL_CONF";
 
     private const string Text = """
-        # Written by Pier for its own process (OPENSSL_CONF); workers do not see it.
+        # Written by Pier for its own process (OPENSSL_CONF); its workers do not get it.
         openssl_conf = pier_openssl
         [pier_openssl]
         ssl_conf = pier_ssl
@@ -49,8 +49,12 @@ internal static partial class OpenSslDefaults
         {
             return $"cannot write {path} ({e.Message}), so OpenSSL's default TLS 1.2 suites (CBC too) are offered";
         }
-        // .NET keeps its own copy of the environment; OpenSSL reads the process's, through getenv(3).
+        // OpenSSL reads the process's environment through getenv(3), which Environment.SetEnvironmentVariable does not change.
         SetEnv(Variable, path, 1);
+        AppliedPath = path;
         return null;
     }
+
+    /// <summary>The file <see cref="Apply"/> pointed OpenSSL at; workers must not inherit it (<see cref="Supervision.WorkerProcess"/>).</summary>
+    public static string? AppliedPath { get; private set; }
 }

@@ -10,9 +10,9 @@ namespace Pier.Supervision;
 /// <summary>
 /// The Unix sockets of workers whose <c>run</c> has <c>$SOCKET</c>: a fresh path for every start (as
 /// ports are fresh), in a folder per service that the worker's user may create files in. As root the
-/// folders live under /run/pier (a RuntimeDirectory= of the systemd unit), where workers with <c>user:</c>
-/// can reach them; otherwise under
-/// the (private) state directory. Pier's HTTP clients connect through <see cref="ConnectAsync"/>.
+/// folders live under /run/pier (a RuntimeDirectory= of the systemd unit), where workers with
+/// <c>user:</c> can reach them; otherwise under the (private) state directory. Pier's HTTP clients
+/// connect through <see cref="ConnectAsync"/>.
 /// </summary>
 internal sealed class WorkerSockets : IDisposable
 {
@@ -54,7 +54,7 @@ internal sealed class WorkerSockets : IDisposable
         var path = Path.Combine(folder, $"{number}.sock");
         if (Encoding.UTF8.GetByteCount(path) > MaxPathLength)
             throw new InvalidOperationException($"the socket path {path} is longer than the {MaxPathLength} bytes a Unix socket allows; " +
-                "start Pier with a shorter --state directory, or use $PORT instead of $SOCKET");
+                "shorten the service's or the config's name or the state directory (--state), or use $PORT instead of $SOCKET");
         Directory.CreateDirectory(Root, Traversable);
         Directory.CreateDirectory(folder, Traversable);
         if (service.User is { } user && WorkerUser.Resolve(user) is { IsOtherUser: true } other)

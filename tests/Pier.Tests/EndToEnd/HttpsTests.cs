@@ -138,6 +138,26 @@ public sealed class HttpsTests
     }
 
     [Fact]
+    public async Task PiersOwnOpenSslSettings_AreNotPassedOnToWorkers()
+    {
+        using var dir = new TestDirectory();
+        var seen = Path.Combine(dir.Path, "worker.env");
+        dir.Write("pier.yaml", $$"""
+            name: openssl-env
+            services:
+              job:
+                run: env > {{seen}}.tmp && mv {{seen}}.tmp {{seen}} && sleep 60
+            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}" }
+            """);
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForAsync(s => File.Exists(seen), TimeSpan.FromSeconds(30), "the worker's environment");
+
+        Assert.True(File.Exists(Path.Combine(pier.StateDirectory, "openssl.cnf")), "Pier should point its own OpenSSL at its TLS settings");
+        Assert.DoesNotContain(File.ReadAllLines(seen), line => line.StartsWith("OPENSSL_CONF=", StringComparison.Ordinal));
+        Assert.Contains(File.ReadAllLines(seen), line => line == "PIER_WORKER=job.1");
+    }
+
+    [Fact]
     public async Task InternalCa_ServesBothDomains_RedirectsPlainHttp_ButNotTheChallengePath()
     {
         using var dir = new TestDirectory();
