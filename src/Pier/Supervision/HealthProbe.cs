@@ -9,22 +9,17 @@ namespace Pier.Supervision;
 /// </summary>
 internal sealed class HealthProbe(WorkerSockets sockets) : IDisposable
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _client = Client(connect: null);
 
-    private readonly HttpClient _socketClient = new(new SocketsHttpHandler
+    private readonly HttpClient _socketClient = Client(sockets.ConnectAsync);
+
+    private static HttpClient Client(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect) => new(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
         UseCookies = false,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        ConnectCallback = sockets.ConnectAsync,
+        ConnectCallback = connect,
     })
     { Timeout = Timeout.InfiniteTimeSpan };
 

@@ -75,12 +75,9 @@ internal sealed class WorkerSockets : IDisposable
         {
             File.Delete(endpoint.SocketPath!);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Removed again at the next start of a worker that gets this path.
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 
