@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace Pier.Certificates;
 
@@ -12,7 +13,7 @@ namespace Pier.Certificates;
 /// </summary>
 internal static partial class OpenSslDefaults
 {
-    public const string Variable = "OPENSSL_CONF";
+    private const string Variable = "OPENSSL_CONF";
 
     private const string Text = """
         # Written by Pier for its own process (OPENSSL_CONF); its workers do not get it.
@@ -29,6 +30,9 @@ internal static partial class OpenSslDefaults
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnv(string name);
 
     /// <summary>
     /// Points OpenSSL at Pier's settings, kept in the state directory. Null when applied; otherwise why
@@ -49,12 +53,12 @@ internal static partial class OpenSslDefaults
         {
             return $"cannot write {path} ({e.Message}), so OpenSSL's default TLS 1.2 suites (CBC too) are offered";
         }
-        // OpenSSL reads the process's environment through getenv(3), which Environment.SetEnvironmentVariable does not change.
+        // OpenSSL reads the process's environment through getenv(3), which Environment.SetEnvironmentVariable
+        // does not change. It reads it once, at its initialization: a first hash does that now, and then
+        // the variable goes, so that no worker or step inherits Pier's settings.
         SetEnv(Variable, path, 1);
-        AppliedPath = path;
+        SHA256.HashData([]);
+        UnsetEnv(Variable);
         return null;
     }
-
-    /// <summary>The file <see cref="Apply"/> pointed OpenSSL at; workers must not inherit it (<see cref="Supervision.WorkerProcess"/>).</summary>
-    public static string? AppliedPath { get; private set; }
 }

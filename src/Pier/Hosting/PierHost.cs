@@ -56,8 +56,9 @@ internal sealed class PierHost
         Directory.CreateDirectory(state);
         File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        // First: OpenSSL takes its settings at its first use.
-        var openSsl = OpenSslDefaults.Apply(state);
+        // First: OpenSSL takes its settings at its first use. Only the HTTPS listener needs them, and
+        // https changes only with a restart.
+        var openSsl = _config.Https is null ? null : OpenSslDefaults.Apply(state);
 
         using var instance = InstanceLock.TryAcquire(state, out var holder);
         if (instance is null)
@@ -92,7 +93,7 @@ internal sealed class PierHost
 
         await using var output = new OutputSink(Path.Combine(state, "logs"), _console, _color, _config.Logs);
         void Say(string message) => output.Write("pier", message);
-        if (openSsl is not null && _config.Https is not null)
+        if (openSsl is not null)
             Say($"TLS: {openSsl}");
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pier.Certificates;
 
 namespace Pier.Supervision;
 
@@ -63,9 +62,6 @@ internal sealed class WorkerProcess : IDisposable
         info.ArgumentList.Add(spec.ShellLine);
         // Python block-buffers a pipe; operators expect to see lines as they are printed.
         info.Environment["PYTHONUNBUFFERED"] = "1";
-        // Pier's own TLS settings are not the app's: an app talking to an old server must keep OpenSSL's defaults.
-        if (OpenSslDefaults.AppliedPath is { } ours && info.Environment.TryGetValue(OpenSslDefaults.Variable, out var inherited) && inherited == ours)
-            info.Environment.Remove(OpenSslDefaults.Variable);
         foreach (var (key, value) in spec.Environment)
             info.Environment[key] = value;
         if (extraEnvironment is not null)

@@ -147,7 +147,8 @@ public sealed class HttpsTests
             services:
               job:
                 run: env > {{seen}}.tmp && mv {{seen}}.tmp {{seen}} && sleep 60
-            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}" }
+            https: { domains: [a.pier.test], ca: internal }
+            listen: { http: "127.0.0.1:{{Loopback.FreePort()}}", https: "127.0.0.1:{{Loopback.FreePort()}}" }
             """);
         await using var pier = PierProcess.Start(dir);
         await pier.WaitForAsync(s => File.Exists(seen), TimeSpan.FromSeconds(30), "the worker's environment");
