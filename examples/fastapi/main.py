@@ -63,7 +63,7 @@ async def slow(ms: int = 1000):
     return {"pid": os.getpid(), "slept_ms": ms}
 
 
-@app.get("/crash")
+@app.api_route("/crash", methods=["GET", "POST"])
 async def crash():
     print("crashing on request", file=sys.stderr, flush=True)
     os._exit(3)

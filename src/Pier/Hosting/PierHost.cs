@@ -126,7 +126,7 @@ internal sealed class PierHost
         await control.StartAsync(_stopping.Token);
         await using var admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, certificates);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates);
         await using var frontDoor = _frontDoor;
         try
         {

@@ -32,6 +32,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly HttpMessageInvoker _client;
     private readonly HttpMessageInvoker _socketClient;
     private readonly PierMetrics _metrics;
+    private readonly Action<string> _logFailure;
     private readonly CertificateManager? _certificates;
     private readonly int? _httpsPort;
     private readonly string? _hsts;
@@ -40,9 +41,12 @@ internal sealed class FrontDoor : IAsyncDisposable
     /// <param name="certificates">With HTTPS: the HTTPS listener serves its certificates, and the HTTP listener
     /// answers ACME challenges and redirects everything else to HTTPS.</param>
     /// <param name="sockets">Resolves the destinations of workers on Unix sockets.</param>
-    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, CertificateManager? certificates = null)
+    /// <param name="logFailure">Told of every request that workers failed, with what went wrong on each attempt.</param>
+    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
+        CertificateManager? certificates = null)
     {
         _metrics = metrics;
+        _logFailure = logFailure;
         _certificates = certificates;
         _httpsPort = certificates is null ? null : listen.HttpsPort;
         _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
@@ -90,6 +94,7 @@ internal sealed class FrontDoor : IAsyncDisposable
         EnableMultipleHttp2Connections = true,
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(5),
+        PlaintextStreamFilter = RequestDelivery.Filter,
     };
 
     private static void ConfigureHttps(ListenOptions options, CertificateManager certificates)
@@ -166,6 +171,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private async Task ForwardToRouteAsync(HttpContext context, ServiceRoute route)
     {
         List<Destination>? failed = null;
+        List<string>? failures = null;
         var brokenAttempts = 0;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -175,9 +181,13 @@ internal sealed class FrontDoor : IAsyncDisposable
             var now = Stopwatch.GetTimestamp();
             var destination = PowerOfTwoChoices.Pick(destinations, failed, now);
             if (destination is null)
+            {
+                failures?.Add("no other worker was ready");
                 break;
+            }
 
             destination.Begin();
+            var sent = RequestDelivery.Watch();
             ForwarderError error;
             try
             {
@@ -189,16 +199,27 @@ internal sealed class FrontDoor : IAsyncDisposable
             {
                 destination.End();
             }
-            if (error == ForwarderError.None || context.Response.HasStarted)
+            if (error == ForwarderError.None)
                 return;
 
+            // Refused: the worker is dying or dead. If nothing was sent, the app never saw the request.
             var refused = IsConnectionRefused(context);
             if (refused)
                 destination.MarkRefused(now);
+            (failures ??= []).Add($"{destination.WorkerId}: {Describe(context, error, sent.Value, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
+            if (context.Response.HasStarted)
+            {
+                LogFailure(context, failures, "the response had begun");
+                return;
+            }
+            var unseen = refused && !sent.Value;
             // A request that broke a worker mid-way is tried on one other worker only: if the request
             // itself is what kills workers, it must not take the whole pool down.
-            if (!CanRetry(context, error, refused) || (!refused && brokenAttempts++ > 0))
+            if (!CanRetry(context, error, unseen) || (!unseen && brokenAttempts++ > 0))
+            {
+                LogFailure(context, failures, CanRetry(context, error, unseen) ? "two workers broke on it" : "it may not be retried");
                 return;
+            }
             (failed ??= []).Add(destination);
             // Undo what the failed attempt set, so the next one starts clean.
             context.Features.Set<IForwarderErrorFeature?>(null);
@@ -206,20 +227,47 @@ internal sealed class FrontDoor : IAsyncDisposable
         }
 
         if (failed is null)
+        {
             await RespondUnavailable(context, $"no worker of service '{route.Service}' is ready");
-        else
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        LogFailure(context, failures!, "no attempt was left");
+    }
+
+    /// <summary>A client that went away is no news for the operator; a worker that failed a request is.</summary>
+    private void LogFailure(HttpContext context, List<string> failures, string why)
+    {
+        var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient)
+            return;
+        _logFailure($"{context.Request.Method} {context.Request.Host}{context.Request.Path} answered {context.Response.StatusCode} ({why}): " +
+            string.Join("; then ", failures));
+    }
+
+    /// <summary>What went wrong with one attempt, in the words an operator looks for in a proxy's error log.</summary>
+    private static string Describe(HttpContext context, ForwarderError error, bool sent, bool refused)
+    {
+        if (refused)
+            return sent ? "the connection closed without an answer, and a new one was refused (the worker had exited)" : "connection refused";
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var cause = exception;
+        while (cause?.InnerException is not null)
+            cause = cause.InnerException;
+        var detail = cause is null ? "" : cause == exception ? $": {cause.Message}" : $": {exception!.Message} ({cause.Message})";
+        return $"{error}{detail}, {(sent ? "after the request was sent" : "before the request was sent")}";
     }
 
     /// <summary>
-    /// A refused connection never reached the app, so any request may go elsewhere. Any other failure
+    /// A connection refused before the request was sent never reached the app, so any request may go elsewhere. Any other failure
     /// before a response is retried only for an idempotent request without a body.
     /// </summary>
-    private static bool CanRetry(HttpContext context, ForwarderError error, bool refused)
+    private static bool CanRetry(HttpContext context, ForwarderError error, bool unseen)
     {
         if (error != ForwarderError.Request)
             return false;
-        if (refused)
+        if (unseen)
             return true;
         var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
         return !canHaveBody && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)

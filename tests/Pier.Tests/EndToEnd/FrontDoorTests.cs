@@ -118,6 +118,46 @@ public sealed class FrontDoorTests
         Assert.Contains("exit code 7", stdout);
     }
 
+    /// <summary>
+    /// A request that kills the worker it reaches: a GET is tried on one other worker, a POST on none, as
+    /// it may have done its work. Either way the third worker is untouched and Pier's log says why. (The
+    /// HTTP client re-sends a bodiless request on a new connection, which the dead worker refuses: that
+    /// refusal must not pass for one that happened before the request was sent.)
+    /// </summary>
+    [Theory]
+    [InlineData("GET", 2, "two workers broke on it")]
+    [InlineData("POST", 1, "it may not be retried")]
+    public async Task ARequestThatKillsWorkers_IsNotTriedOnEveryWorker_AndThe502IsLogged(string method, int crashed, string why)
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("pier.yaml", FastApiConfig(port));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 3);
+
+        using var client = Loopback.Client(port);
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/crash"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var logged = await WaitForLineAsync(pier, "/crash answered");
+        var after = await pier.WaitForAsync(s => s.Services[0].Workers.Count(w => w.Restarts > 0) == crashed && s.Services[0].Workers.All(w => w.State == "ready"),
+            TimeSpan.FromSeconds(30), $"{crashed} crashed worker(s) to be back");
+        Assert.Equal(3 - crashed, after.Services[0].Workers.Count(w => w.Restarts == 0));
+        Assert.Matches($@"proxy.*{method} 127\.0\.0\.1:\d+/crash answered 502 \({why}\): web\.\d: (the connection closed without an answer, and a new one was refused \(the worker had exited\)|Request: .+, after the request was sent), \d+ ms in", logged);
+        Assert.Equal(crashed - 1, logged.Split("; then ").Length - 1);
+    }
+
+    private static async Task<string> WaitForLineAsync(PierProcess pier, string text)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            if (pier.Output.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+                return line;
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     [Fact]
     public async Task HungWorker_IsRestarted()
     {

@@ -78,7 +78,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine($"chaos for {ChaosFor.TotalSeconds:0} s (seed {seed}): {kills} SIGKILLs, {stops} SIGSTOPs ({continued} continued by the test); {figures}");
         Assert.False(pier.HasExited, pier.Output);
         Assert.True(figures.Requests > 500, $"only {figures.Requests} requests");
-        Assert.True(load.Failures.Count == 0, $"{figures}\n{string.Join('\n', load.Failures.Take(20))}");
+        Assert.True(load.Failures.Count == 0, $"{figures}\n{string.Join('\n', load.Failures.Take(20))}\nPier's proxy log:\n" +
+            string.Join('\n', pier.Output.Split('\n').Where(line => line.Contains("proxy", StringComparison.Ordinal)).Take(20)));
         Assert.True(kills >= 10 && stops >= 2, $"too little chaos: {kills} kills, {stops} stops");
     }
 
