@@ -515,6 +515,8 @@ internal sealed class PierHost
                         _destinations[key] = destination = Destination.ForWorker(status.Id, endpoint);
                     if (status.State == WorkerState.Ready)
                         destinations.Add(destination);
+                    else
+                        destination.Retire();
                 }
                 var hosts = pool.Service.Http!.Hosts.Select(h => h.ToLowerInvariant()).ToList();
                 routes.Add(new ServiceRoute(pool.Service.Name, hosts, destinations.ToArray()));

@@ -18,6 +18,7 @@ internal sealed class Destination(string workerId, string prefix, bool viaUnixSo
 
     private int _inFlight;
     private long _unavailableUntil;
+    private volatile bool _retiring;
 
     public string WorkerId { get; } = workerId;
 
@@ -37,4 +38,12 @@ internal sealed class Destination(string workerId, string prefix, bool viaUnixSo
     public bool IsAvailable(long nowTicks) => nowTicks >= Volatile.Read(ref _unavailableUntil);
 
     public void MarkRefused(long nowTicks) => Volatile.Write(ref _unavailableUntil, nowTicks + RefusedPenalty);
+
+    /// <summary>
+    /// True once Pier has taken the worker out of rotation to stop it (a failed health check, its memory
+    /// limit, a deploy): a request cut off there was not what broke the worker.
+    /// </summary>
+    public bool IsRetiring => _retiring;
+
+    public void Retire() => _retiring = true;
 }

@@ -206,7 +206,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             var refused = IsConnectionRefused(context);
             if (refused)
                 destination.MarkRefused(now);
-            (failures ??= []).Add($"{destination.WorkerId}: {Describe(context, error, sent.Value, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
+            (failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {Describe(context, error, sent.Value, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
             if (context.Response.HasStarted)
             {
                 LogFailure(context, failures, "the response had begun");
@@ -214,8 +214,9 @@ internal sealed class FrontDoor : IAsyncDisposable
             }
             var unseen = refused && !sent.Value;
             // A request that broke a worker mid-way is tried on one other worker only: if the request
-            // itself is what kills workers, it must not take the whole pool down.
-            if (!CanRetry(context, error, unseen) || (!unseen && brokenAttempts++ > 0))
+            // itself is what kills workers, it must not take the whole pool down. A worker that Pier was
+            // stopping meanwhile (a hung one, say) does not count: that break was Pier's doing.
+            if (!CanRetry(context, error, unseen) || (!unseen && !destination.IsRetiring && brokenAttempts++ > 0))
             {
                 LogFailure(context, failures, CanRetry(context, error, unseen) ? "two workers broke on it" : "it may not be retried");
                 return;
