@@ -187,7 +187,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             }
 
             destination.Begin();
-            var sent = RequestDelivery.Watch();
+            var delivery = RequestDelivery.Watch();
             ForwarderError error;
             try
             {
@@ -203,20 +203,23 @@ internal sealed class FrontDoor : IAsyncDisposable
                 return;
 
             // Refused: the worker is dying or dead. If nothing was sent, the app never saw the request.
-            var refused = IsConnectionRefused(context);
+            var refused = HasSocketError(context, SocketError.ConnectionRefused);
             if (refused)
                 destination.MarkRefused(now);
-            (failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {Describe(context, error, sent.Value, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
+            (failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {Describe(context, error, delivery.Sent, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
             if (context.Response.HasStarted)
             {
                 LogFailure(context, failures, "the response had begun");
                 return;
             }
-            var unseen = refused && !sent.Value;
+            var unseen = refused && !delivery.Sent;
             // A request that broke a worker mid-way is tried on one other worker only: if the request
-            // itself is what kills workers, it must not take the whole pool down. A worker that Pier was
-            // stopping meanwhile (a hung one, say) does not count: that break was Pier's doing.
-            if (!CanRetry(context, error, unseen) || (!unseen && !destination.IsRetiring && brokenAttempts++ > 0))
+            // itself is what kills workers, it must not take the whole pool down. Two breaks are not the
+            // request's doing: a worker that Pier was stopping meanwhile (a hung one, say), and a reset of
+            // the first connection it was written to, which the kernel sends when a worker closes with the
+            // request still unread. (After a re-send, a reset says only that the listener closed.)
+            var notTheRequest = unseen || destination.IsRetiring || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset));
+            if (!CanRetry(context, error, unseen) || (!notTheRequest && brokenAttempts++ > 0))
             {
                 LogFailure(context, failures, CanRetry(context, error, unseen) ? "two workers broke on it" : "it may not be retried");
                 return;
@@ -276,10 +279,10 @@ internal sealed class FrontDoor : IAsyncDisposable
             || HttpMethods.IsPut(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method));
     }
 
-    private static bool IsConnectionRefused(HttpContext context)
+    private static bool HasSocketError(HttpContext context, SocketError code)
     {
         for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            if (e is SocketException socket && socket.SocketErrorCode == code)
                 return true;
         return false;
     }

@@ -1,26 +1,40 @@
-using System.Runtime.CompilerServices;
-
 namespace Pier.Routing;
 
 /// <summary>
-/// Tells whether a forwarding attempt wrote anything to a worker's connection. A refused connection
+/// Tells whether a forwarding attempt wrote anything to a worker's connection, and to more than one. A refused connection
 /// alone does not prove that a request never reached the app: SocketsHttpHandler re-sends a bodiless
 /// request on a new connection when the first one closed before any answer, and when that worker has
 /// just died, the second connect is refused. Without this, a request that kills workers would look
 /// harmless and be tried on every worker in turn.
 /// </summary>
-internal static class RequestDelivery
+internal sealed class RequestDelivery
 {
-    // The handler writes a request from the request's own async flow, so the flag set by the front door
-    // for one attempt is the one the connection's stream sees.
-    private static readonly AsyncLocal<StrongBox<bool>?> Attempt = new();
+    // The handler writes a request from the request's own async flow, so the attempt set by the front
+    // door is the one the connection's stream sees.
+    private static readonly AsyncLocal<RequestDelivery?> Current = new();
 
-    /// <summary>Starts watching the current attempt: the box turns true at its first write to a worker.</summary>
-    public static StrongBox<bool> Watch() => Attempt.Value = new StrongBox<bool>();
+    private Stream? _first;
+
+    /// <summary>Starts watching the current attempt.</summary>
+    public static RequestDelivery Watch() => Current.Value = new RequestDelivery();
 
     /// <summary>For <see cref="SocketsHttpHandler.PlaintextStreamFilter"/>: every worker connection notes its writes.</summary>
     public static ValueTask<Stream> Filter(SocketsHttpPlaintextStreamFilterContext context, CancellationToken cancellation) =>
         ValueTask.FromResult<Stream>(new WriteNotingStream(context.PlaintextStream));
+
+    /// <summary>Something of the request was written to a worker's connection.</summary>
+    public bool Sent => _first is not null;
+
+    /// <summary>The handler wrote the request to a second connection: the first closed before it answered.</summary>
+    public bool Resent { get; private set; }
+
+    private void Note(Stream connection)
+    {
+        if (_first is null)
+            _first = connection;
+        else if (!ReferenceEquals(_first, connection))
+            Resent = true;
+    }
 
     private sealed class WriteNotingStream(Stream inner) : Stream
     {
@@ -84,10 +98,6 @@ internal static class RequestDelivery
 
         public override ValueTask DisposeAsync() => inner.DisposeAsync();
 
-        private static void Note()
-        {
-            if (Attempt.Value is { } sent)
-                sent.Value = true;
-        }
+        private void Note() => Current.Value?.Note(this);
     }
 }

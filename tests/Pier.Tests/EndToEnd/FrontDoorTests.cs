@@ -147,6 +147,52 @@ public sealed class FrontDoorTests
         Assert.Equal(crashed - 1, logged.Split("; then ").Length - 1);
     }
 
+    /// <summary>
+    /// Two of three workers close every connection with the request unread, so the kernel resets it: that
+    /// is no sign against the request, so a GET goes on to the third worker instead of ending in a 502
+    /// after two attempts (as a request that kills workers does).
+    /// </summary>
+    [Fact]
+    public async Task WorkersThatResetConnections_DoNotCountAgainstTheRequest_AndEveryGetIsAnswered()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        dir.Write("server.py", """
+            import os, socket, threading, time
+            listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+            good = os.environ["PIER_WORKER"] == "web.3"
+
+            def serve(connection):
+                with connection:
+                    if not good:
+                        time.sleep(0.05)  # the request arrives, and is never read
+                        return
+                    pending = b""
+                    while data := connection.recv(65536):
+                        pending += data
+                        while b"\r\n\r\n" in pending:
+                            pending = pending.split(b"\r\n\r\n", 1)[1]
+                            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+
+            while True:
+                threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+            """);
+        dir.Write("pier.yaml", TestConfigs.FastApi("resets", port, workers: 3, health: null, run: "/usr/bin/python3 server.py", dir: dir.Path));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 3);
+
+        using var client = Loopback.Client(port);
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.GetAsync($"/{i}");
+            answers.Add(response.StatusCode);
+        }
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a));
+        Assert.DoesNotContain("answered 502", pier.Output);
+    }
+
     private static async Task<string> WaitForLineAsync(PierProcess pier, string text)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
