@@ -18,7 +18,7 @@ internal static class LogsCommand
         var config = CliOptions.Config();
         var state = CliOptions.State();
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line: time, source, stream, text" };
-        var target = new Argument<string?>("SERVICE") { Description = "Only this service (web) or worker (web.2)", Arity = ArgumentArity.ZeroOrOne };
+        var target = new Argument<string?>("SERVICE") { Description = "Only this service (web) or worker (web.2); pier for Pier's own lines, proxy for requests that workers failed", Arity = ArgumentArity.ZeroOrOne };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until Ctrl-C" };
         var lines = new Option<int?>("--lines", "-n")
         {
