@@ -122,23 +122,9 @@ internal sealed class PierHost
             : new CertificateManager(_config.Https, state, (line, isError) => output.Write("certs", line, isError), TimeProvider.System);
 
         var api = new ControlApi(this);
-        var admin = new AdminListener(_config.Admin ?? AdminConfig.Default, _metrics, api, AdminToken.LoadOrCreate(state));
-        ControlServer control;
-        try
-        {
-            control = await ControlServer.StartAsync(state, api, admin, problem =>
-                Say($"admin listener {admin.Config.Address}:{admin.Config.Port} is not available ({problem}); /metrics is off. Set `admin: {{ listen: ADDRESS:PORT }}` to choose another"),
-                _stopping.Token);
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"pier: cannot listen for admin on {admin.Config.Address}:{admin.Config.Port}: {e.Message.TrimEnd('.')}. " +
-                "Free the port (`ss -ltnp` shows who holds it) or change `admin.listen` in " + _config.FilePath);
-            return 1;
-        }
-        await using var controlListeners = control;
-        if (control.ServesAdmin)
-            Say($"admin on http://{admin.Config.Address}:{admin.Config.Port}/ (metrics at /metrics, API at /api/v1/)");
+        await using var control = new ControlServer(state, api);
+        await control.StartAsync(_stopping.Token);
+        await using var admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
 
         _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates);
         await using var frontDoor = _frontDoor;
@@ -149,7 +135,7 @@ internal sealed class PierHost
         catch (IOException e)
         {
             await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}" +
-                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message.TrimEnd('.')}. " +
+                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message}. " +
                 "Free the port (`ss -ltnp` shows who holds it) or change `listen` in " + _config.FilePath);
             return 1;
         }
@@ -378,6 +364,24 @@ internal sealed class PierHost
         before?.Pid is { } pid && _sampler.Latest.Workers.TryGetValue(pid, out var use) ? $"; memory at the end: {ByteSize.Format(use.MemoryBytes)}" : "";
 
     private static string Said(WorkerStatus status) => status.LastStderr.Count > 0 ? $"; last stderr: {status.LastStderr[^1]}" : "";
+
+    private async Task<AdminServer?> StartAdminAsync(ControlApi api, AdminToken token, Action<string> say)
+    {
+        var config = _config.Admin ?? AdminConfig.Default;
+        var admin = new AdminServer(config, _metrics, api, token);
+        try
+        {
+            await admin.StartAsync(_stopping.Token);
+            say($"admin on http://{config.Address}:{config.Port}/ (metrics at /metrics, API at /api/v1/)");
+            return admin;
+        }
+        catch (IOException e) when (!config.Explicit)
+        {
+            await admin.DisposeAsync();
+            say($"admin listener {config.Address}:{config.Port} is not available ({e.Message}); /metrics is off. Set `admin: {{ listen: ADDRESS:PORT }}` to choose another");
+            return null;
+        }
+    }
 
     /// <summary>
     /// Every second until Pier stops: sample CPU and memory, feed the metrics, and recycle workers

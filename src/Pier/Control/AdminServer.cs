@@ -1,0 +1,62 @@
+using System.Net;
+using Pier.Configuration;
+using Pier.Hosting;
+using Pier.Resources;
+
+namespace Pier.Control;
+
+/// <summary>
+/// The admin listener (default 127.0.0.1:9180): Prometheus metrics at /metrics and the control
+/// API at /api/v1/… behind the bearer token. Loopback unless configured otherwise; its own Kestrel
+/// instance, so it is never reachable through the front door.
+/// </summary>
+internal sealed class AdminServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public AdminServer(AdminConfig admin, PierMetrics metrics, ControlApi api, AdminToken token)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Parse(admin.Address), admin.Port));
+        _app = builder.Build();
+        _app.Run(async context =>
+        {
+            var path = context.Request.Path.Value ?? "";
+            var isMetrics = path == "/metrics" && HttpMethods.IsGet(context.Request.Method);
+            var isApi = path.StartsWith("/api/", StringComparison.Ordinal);
+            if ((isApi || (isMetrics && !admin.MetricsOpen)) && admin.RequireToken && !token.Accepts(context.Request.Headers.Authorization))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await context.Response.WriteAsync("a bearer token is needed: `pier dashboard` prints it, or read admin.token in the state directory\n");
+                return;
+            }
+            if (isMetrics)
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+                return;
+            }
+            if (DashboardAssets.TryServe(context, path, out var page))
+            {
+                await page;
+                return;
+            }
+            if (isApi && api.TryHandle(context, path[4..], out var handled))
+            {
+                await handled;
+                return;
+            }
+            await ControlApi.NotFound(context);
+        });
+    }
+
+    public Task StartAsync(CancellationToken cancellation) => _app.StartAsync(cancellation);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
