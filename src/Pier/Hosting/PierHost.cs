@@ -124,7 +124,19 @@ internal sealed class PierHost
         var api = new ControlApi(this);
         await using var control = new ControlServer(state, api);
         await control.StartAsync(_stopping.Token);
-        await using var admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
+        AdminServer? admin;
+        try
+        {
+            admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
+        }
+        catch (IOException e)
+        {
+            var config = _config.Admin ?? AdminConfig.Default;
+            await Console.Error.WriteLineAsync($"pier: cannot listen for admin on {config.Address}:{config.Port}: {e.Message.TrimEnd('.')}. " +
+                "Free the port (`ss -ltnp` shows who holds it) or change `admin.listen` in " + _config.FilePath);
+            return 1;
+        }
+        await using var adminServer = admin;
 
         _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates);
         await using var frontDoor = _frontDoor;
@@ -135,7 +147,7 @@ internal sealed class PierHost
         catch (IOException e)
         {
             await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}" +
-                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message}. " +
+                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message.TrimEnd('.')}. " +
                 "Free the port (`ss -ltnp` shows who holds it) or change `listen` in " + _config.FilePath);
             return 1;
         }
@@ -375,9 +387,11 @@ internal sealed class PierHost
             say($"admin on http://{config.Address}:{config.Port}/ (metrics at /metrics, API at /api/v1/)");
             return admin;
         }
-        catch (IOException e) when (!config.Explicit)
+        catch (IOException e)
         {
             await admin.DisposeAsync();
+            if (config.Explicit)
+                throw;
             say($"admin listener {config.Address}:{config.Port} is not available ({e.Message}); /metrics is off. Set `admin: {{ listen: ADDRESS:PORT }}` to choose another");
             return null;
         }

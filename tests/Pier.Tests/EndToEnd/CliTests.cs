@@ -111,6 +111,25 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Up_WhenTheConfiguredAdminPortIsTaken_ExitsOneWithWhatToDo_AndStartsNothing()
+    {
+        using var dir = new TestDirectory();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        dir.Write("pier.yaml", TestConfigs.FastApi("admin-taken", Loopback.FreePort(), adminPort: taken));
+
+        var (code, _, stderr) = await PierCli.RunAsync(dir.Path, "up");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"pier: cannot listen for admin on 127.0.0.1:{taken}: ", stderr);
+        Assert.Contains("change `admin.listen` in", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(File.Exists(Path.Combine(dir.Path, ".pier", Pier.Control.ControlServer.SocketName)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, ".pier", "logs"), "web.*"));
+    }
+
+    [Fact]
     public async Task Status_WhenNothingRuns_SaysSoInOneLine()
     {
         using var dir = new TestDirectory();
