@@ -173,6 +173,7 @@ internal sealed class FrontDoor : IAsyncDisposable
         List<Destination>? failed = null;
         List<string>? failures = null;
         var brokenAttempts = 0;
+        var gaveUp = "no attempt was left";
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             // A retry picks among the workers in rotation now: a request that a hung worker held for seconds
@@ -182,7 +183,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             var destination = PowerOfTwoChoices.Pick(destinations, failed, now);
             if (destination is null)
             {
-                failures?.Add("no other worker was ready");
+                gaveUp = "no other worker was ready";
                 break;
             }
 
@@ -236,7 +237,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             return;
         }
         context.Response.StatusCode = StatusCodes.Status502BadGateway;
-        LogFailure(context, failures!, "no attempt was left");
+        LogFailure(context, failures!, gaveUp);
     }
 
     /// <summary>A client that went away is no news for the operator; a worker that failed a request is.</summary>

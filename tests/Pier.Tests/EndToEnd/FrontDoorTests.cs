@@ -358,10 +358,18 @@ public sealed class FrontDoorTests
                     await Task.Delay(200);
             }
             Assert.True(answered, "the upstream app answered through the front door");
+
+            // The upstream goes away: a 502 at once, and the proxy log says where it went wrong.
+            upstream.Kill();
+            await upstream.WaitForExitAsync();
+            using var gone = await client.GetAsync("/gone");
+            Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
+            Assert.Matches(@"proxy +\| GET 127\.0\.0\.1:\d+/gone answered 502 \(no other worker was ready\): api: ", await WaitForLineAsync(pier, "/gone answered"));
         }
         finally
         {
-            upstream.Kill();
+            if (!upstream.HasExited)
+                upstream.Kill();
             await upstream.WaitForExitAsync();
         }
     }
