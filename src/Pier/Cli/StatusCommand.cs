@@ -59,18 +59,22 @@ internal static class StatusCommand
         }
     }
 
-    /// <summary>The worker table, shared with `pier top`.</summary>
-    internal static Table Table(StatusReport report)
+    /// <summary>
+    /// The worker table, shared with `pier top`. A service's REQUESTS are those answered since Pier
+    /// started, or with <paramref name="previous"/> (taken <paramref name="seconds"/> earlier) a rate.
+    /// </summary>
+    internal static Table Table(StatusReport report, StatusReport? previous = null, double seconds = 1)
     {
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME")
+            .AddColumns("WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME", "REQUESTS")
             .AddColumn(new TableColumn("LAST EXIT").NoWrap());
         foreach (var service in report.Services)
         {
             table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
                 new Markup(service.Kind == "upstream" ? "forwards" : $"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
                 new Text(""), new Text(""), new Text($"{service.CpuPercent:0}%"), new Text(ByteSize.Format(service.MemoryBytes)),
-                new Text(""), new Text(""), new Text(service.Kind));
+                new Text(""), new Text(""), Requests(service, previous?.Services.FirstOrDefault(s => s.Name == service.Name), seconds),
+                new Text(service.Kind));
             foreach (var w in service.Workers)
             {
                 table.AddRow(
@@ -82,10 +86,23 @@ internal static class StatusCommand
                     new Text(w.MemoryBytes is { } memory ? ByteSize.Format(memory) : "-"),
                     new Text(w.Restarts.ToString()),
                     new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
+                    new Text(""),
                     new Text(w.LastExit ?? ""));
             }
         }
         return table;
+    }
+
+    /// <summary>"12,345 (3 5xx)", or as a rate "120/s (0.5 5xx/s)"; 5xx in red. Background services take no requests.</summary>
+    private static Markup Requests(ServiceReport service, ServiceReport? before, double seconds)
+    {
+        if (service.Kind == "background")
+            return new Markup("");
+        if (before is null)
+            return new Markup($"{service.Requests:N0}" + (service.ServerErrors > 0 ? $" [red]({service.ServerErrors:N0} 5xx)[/]" : ""));
+        var rate = Math.Max(0, service.Requests - before.Requests) / seconds;
+        var errors = Math.Max(0, service.ServerErrors - before.ServerErrors) / seconds;
+        return new Markup($"{rate:0.#}/s" + (errors > 0 ? $" [red]({errors:0.#} 5xx/s)[/]" : ""));
     }
 
     private static string Colour(string state) => state switch

@@ -12,8 +12,8 @@ internal static class TopCommand
         var config = CliOptions.Config();
         var state = CliOptions.State();
         var command = new Command("top", """
-            A live view of every worker: state, CPU, memory, restarts and uptime, refreshed every
-            second until Ctrl-C.
+            A live view of every worker: state, CPU, memory, restarts and uptime, and each
+            service's requests per second (5xx among them), refreshed every second until Ctrl-C.
 
             Example:
               pier top -c /srv/shop/pier.yaml
@@ -32,16 +32,18 @@ internal static class TopCommand
                 e.Cancel = true;
                 stop.Cancel();
             };
-            await AnsiConsole.Live(View(first)).StartAsync(async live =>
+            await AnsiConsole.Live(View(first, null, 1)).StartAsync(async live =>
             {
                 try
                 {
+                    var (previous, clock) = (first, System.Diagnostics.Stopwatch.StartNew());
                     while (!stop.IsCancellationRequested)
                     {
                         await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
                         var report = await client.StatusAsync(stop.Token);
-                        live.UpdateTarget(report is null ? new Markup("[red]Pier stopped answering[/]") : View(report));
+                        live.UpdateTarget(report is null ? new Markup("[red]Pier stopped answering[/]") : View(report, previous, clock.Elapsed.TotalSeconds));
                         live.Refresh();
+                        (previous, clock) = (report ?? previous, System.Diagnostics.Stopwatch.StartNew());
                     }
                 }
                 catch (OperationCanceledException)
@@ -53,13 +55,14 @@ internal static class TopCommand
         return command;
     }
 
-    private static Rows View(StatusReport report)
+    /// <param name="previous">The report before, for request rates; null at first, which shows totals.</param>
+    private static Rows View(StatusReport report, StatusReport? previous, double seconds)
     {
         var host = report.Host;
         var used = host.MemoryTotalBytes == 0 ? 0 : 100.0 * (host.MemoryTotalBytes - host.MemoryAvailableBytes) / host.MemoryTotalBytes;
         return new Rows(
             new Markup($"[bold]{Markup.Escape(report.Name)}[/]  {DateTime.Now:HH:mm:ss}  host cpu [bold]{host.CpuPercent:0}%[/] of {host.Cores} cores, " +
                 $"memory [bold]{used:0}%[/] used   [grey](Ctrl-C quits)[/]"),
-            StatusCommand.Table(report));
+            StatusCommand.Table(report, previous, seconds));
     }
 }

@@ -16,8 +16,10 @@ internal sealed record HostReport(double CpuPercent, int Cores, long MemoryTotal
 
 /// <param name="Kind">"http" for a service behind the front door, "background" otherwise.</param>
 /// <param name="Note">Why fewer workers run than desired (the memory budget), when that is so.</param>
+/// <param name="Requests">Requests the front door answered for the service since Pier started.</param>
+/// <param name="ServerErrors">Those of <paramref name="Requests"/> answered 5xx (by a worker or by Pier: 502, 503).</param>
 internal sealed record ServiceReport(string Name, string Kind, int Desired, int Ready, IReadOnlyList<WorkerReport> Workers,
-    double CpuPercent, long MemoryBytes, string? Note);
+    double CpuPercent, long MemoryBytes, string? Note, long Requests = 0, long ServerErrors = 0);
 
 /// <param name="State">starting, ready, running, stopping, backoff, failed or stopped.</param>
 /// <param name="Port">The loopback port of an HTTP worker's current process; <paramref name="Socket"/> instead when it listens on a Unix socket.</param>

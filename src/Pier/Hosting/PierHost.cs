@@ -578,8 +578,9 @@ internal sealed class PierHost
             var ready = workers.Count(w => w.State is "ready" or "running");
             var kind = service.Upstream is not null ? "upstream" : service.Http is null ? "background" : "http";
             var note = service.Upstream is { } url ? $"forwards to {url}" : pool?.Note;
+            var (requests, serverErrors) = _metrics.Answered(service.Name);
             return new ServiceReport(service.Name, kind, pool?.Desired ?? service.Workers, ready, workers,
-                Math.Round(workers.Sum(w => w.CpuPercent ?? 0), 1), workers.Sum(w => w.MemoryBytes ?? 0), note);
+                Math.Round(workers.Sum(w => w.CpuPercent ?? 0), 1), workers.Sum(w => w.MemoryBytes ?? 0), note, requests, serverErrors);
         }).ToList();
         var host = usage.Host;
         var budget = $"{MemoryBudget.Fraction * 100:0}% of {ByteSize.Format(host.MemoryTotalBytes)}; {ByteSize.Format(host.MemoryAvailableBytes)} available, " +

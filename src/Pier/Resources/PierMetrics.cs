@@ -50,6 +50,22 @@ internal sealed class PierMetrics
 
     public void RequestStarted(string service) => _inFlight.WithLabels(service).Inc();
 
+    /// <summary>Requests the front door answered for a service since Pier started, and the 5xx among them.</summary>
+    public (long Requests, long ServerErrors) Answered(string service)
+    {
+        var (requests, serverErrors) = (0L, 0L);
+        foreach (var labels in _requests.GetAllLabelValues())
+        {
+            if (labels[0] != service)
+                continue;
+            var count = (long)_requests.WithLabels(labels).Value;
+            requests += count;
+            if (labels[1] == "5xx")
+                serverErrors += count;
+        }
+        return (requests, serverErrors);
+    }
+
     public void RequestFinished(string service, int statusCode, TimeSpan elapsed)
     {
         _inFlight.WithLabels(service).Dec();

@@ -143,6 +143,8 @@ public sealed class FrontDoorTests
         var after = await pier.WaitForAsync(s => s.Services[0].Workers.Count(w => w.Restarts > 0) == crashed && s.Services[0].Workers.All(w => w.State == "ready"),
             TimeSpan.FromSeconds(30), $"{crashed} crashed worker(s) to be back");
         Assert.Equal(3 - crashed, after.Services[0].Workers.Count(w => w.Restarts == 0));
+        // One request as the client saw it, however many workers it was tried on.
+        Assert.Equal((1, 1), (after.Services[0].Requests, after.Services[0].ServerErrors));
         Assert.Matches($@"proxy.*{method} 127\.0\.0\.1:\d+/crash answered 502 \({why}\): web\.\d: (the connection closed without an answer, and a new one was refused \(the worker had exited\)|Request: .+, after the request was sent), \d+ ms in", logged);
         Assert.Equal(crashed - 1, logged.Split("; then ").Length - 1);
     }
