@@ -36,14 +36,16 @@ internal static class TopCommand
             {
                 try
                 {
-                    var (previous, clock) = (first, System.Diagnostics.Stopwatch.StartNew());
+                    var previous = first;
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     while (!stop.IsCancellationRequested)
                     {
                         await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
                         var report = await client.StatusAsync(stop.Token);
                         live.UpdateTarget(report is null ? new Markup("[red]Pier stopped answering[/]") : View(report, previous, clock.Elapsed.TotalSeconds));
                         live.Refresh();
-                        (previous, clock) = (report ?? previous, System.Diagnostics.Stopwatch.StartNew());
+                        previous = report ?? previous;
+                        clock.Restart();
                     }
                 }
                 catch (OperationCanceledException)

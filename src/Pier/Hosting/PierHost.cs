@@ -124,16 +124,15 @@ internal sealed class PierHost
         var api = new ControlApi(this);
         await using var control = new ControlServer(state, api);
         await control.StartAsync(_stopping.Token);
+        var adminConfig = _config.Admin ?? AdminConfig.Default;
         AdminServer? admin;
         try
         {
-            admin = await StartAdminAsync(api, AdminToken.LoadOrCreate(state), Say);
+            admin = await StartAdminAsync(adminConfig, api, AdminToken.LoadOrCreate(state), Say);
         }
         catch (IOException e)
         {
-            var config = _config.Admin ?? AdminConfig.Default;
-            await Console.Error.WriteLineAsync($"pier: cannot listen for admin on {config.Address}:{config.Port}: {e.Message.TrimEnd('.')}. " +
-                "Free the port (`ss -ltnp` shows who holds it) or change `admin.listen` in " + _config.FilePath);
+            await CannotListenAsync($"for admin on {adminConfig.Address}:{adminConfig.Port}", "admin.listen", e);
             return 1;
         }
         await using var adminServer = admin;
@@ -146,9 +145,7 @@ internal sealed class PierHost
         }
         catch (IOException e)
         {
-            await Console.Error.WriteLineAsync($"pier: cannot listen on {Describe(_config.Listen)}" +
-                (_config.Listen.HttpsPort is { } port ? $" and {port}" : "") + $": {e.Message.TrimEnd('.')}. " +
-                "Free the port (`ss -ltnp` shows who holds it) or change `listen` in " + _config.FilePath);
+            await CannotListenAsync($"on {Describe(_config.Listen)}" + (_config.Listen.HttpsPort is { } port ? $" and {port}" : ""), "listen", e);
             return 1;
         }
         Say($"{_config.Name}: listening on http {Describe(_config.Listen)}" +
@@ -377,9 +374,14 @@ internal sealed class PierHost
 
     private static string Said(WorkerStatus status) => status.LastStderr.Count > 0 ? $"; last stderr: {status.LastStderr[^1]}" : "";
 
-    private async Task<AdminServer?> StartAdminAsync(ControlApi api, AdminToken token, Action<string> say)
+    /// <summary>A listener that could not bind: what, why, and what to do, without a stack trace.</summary>
+    private Task CannotListenAsync(string where, string key, IOException e) =>
+        Console.Error.WriteLineAsync($"pier: cannot listen {where}: {e.Message.TrimEnd('.')}. " +
+            $"Free the port (`ss -ltnp` shows who holds it) or change `{key}` in {_config.FilePath}");
+
+    /// <summary>Null when the default port is taken (Pier runs without /metrics); a configured one that is taken throws.</summary>
+    private async Task<AdminServer?> StartAdminAsync(AdminConfig config, ControlApi api, AdminToken token, Action<string> say)
     {
-        var config = _config.Admin ?? AdminConfig.Default;
         var admin = new AdminServer(config, _metrics, api, token);
         try
         {

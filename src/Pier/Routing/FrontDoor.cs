@@ -220,9 +220,10 @@ internal sealed class FrontDoor : IAsyncDisposable
             // the first connection it was written to, which the kernel sends when a worker closes with the
             // request still unread. (After a re-send, a reset says only that the listener closed.)
             var notTheRequest = unseen || destination.IsRetiring || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset));
-            if (!CanRetry(context, error, unseen) || (!notTheRequest && brokenAttempts++ > 0))
+            var canRetry = CanRetry(context, error, unseen);
+            if (!canRetry || (!notTheRequest && brokenAttempts++ > 0))
             {
-                LogFailure(context, failures, CanRetry(context, error, unseen) ? "two workers broke on it" : "it may not be retried");
+                LogFailure(context, failures, canRetry ? "two workers broke on it" : "it may not be retried");
                 return;
             }
             (failed ??= []).Add(destination);

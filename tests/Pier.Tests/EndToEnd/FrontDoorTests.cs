@@ -139,7 +139,7 @@ public sealed class FrontDoorTests
         using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/crash"));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var logged = await WaitForLineAsync(pier, "/crash answered");
+        var logged = await pier.WaitForLineAsync("/crash answered");
         var after = await pier.WaitForAsync(s => s.Services[0].Workers.Count(w => w.Restarts > 0) == crashed && s.Services[0].Workers.All(w => w.State == "ready"),
             TimeSpan.FromSeconds(30), $"{crashed} crashed worker(s) to be back");
         Assert.Equal(3 - crashed, after.Services[0].Workers.Count(w => w.Restarts == 0));
@@ -193,17 +193,6 @@ public sealed class FrontDoorTests
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a));
         Assert.DoesNotContain("answered 502", pier.Output);
-    }
-
-    private static async Task<string> WaitForLineAsync(PierProcess pier, string text)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            if (pier.Output.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
-                return line;
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     [Fact]
@@ -366,7 +355,7 @@ public sealed class FrontDoorTests
             await upstream.WaitForExitAsync();
             using var gone = await client.GetAsync("/gone");
             Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
-            Assert.Matches(@"proxy +\| GET 127\.0\.0\.1:\d+/gone answered 502 \(no other worker was ready\): api: ", await WaitForLineAsync(pier, "/gone answered"));
+            Assert.Matches(@"proxy +\| GET 127\.0\.0\.1:\d+/gone answered 502 \(no other worker was ready\): api: ", await pier.WaitForLineAsync("/gone answered"));
         }
         finally
         {

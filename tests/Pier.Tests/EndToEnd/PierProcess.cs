@@ -75,6 +75,19 @@ internal sealed class PierProcess : IAsyncDisposable
             (last is null ? "none" : System.Text.Json.JsonSerializer.Serialize(last, ControlJson.Options)) + "\n" + Output);
     }
 
+    /// <summary>The first line of Pier's output that contains <paramref name="text"/>; fails the test with the output if none comes within 10 s.</summary>
+    public async Task<string> WaitForLineAsync(string text)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (_output.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+                return line;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"no line with \"{text}\" in Pier's output within 10 s:\n{Output}");
+    }
+
     /// <summary>A condition that reads a worker not started yet (an index out of range) simply does not hold yet.</summary>
     private static bool Holds(Func<StatusReport, bool> condition, StatusReport status)
     {
