@@ -32,6 +32,7 @@ internal sealed class PierHost
     private readonly ResourceSampler _sampler = new();
     private readonly MemoryWatch _memoryWatch = new();
     private readonly Autoscaler _autoscaler = new();
+    private readonly HeapTrim _heapTrim = new();
     private readonly PierMetrics _metrics = new();
     // Weak keys: a worker that is gone takes its entry with it.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Worker, WorkerStatus> _lastSeen = new();
@@ -400,8 +401,8 @@ internal sealed class PierHost
     }
 
     /// <summary>
-    /// Every second until Pier stops: sample CPU and memory, feed the metrics, and recycle workers
-    /// that stay above their memory limit.
+    /// Every second until Pier stops: sample CPU and memory, feed the metrics, recycle workers that
+    /// stay above their memory limit, and give back Pier's own spare memory once things are quiet.
     /// </summary>
     private async Task SampleUntilStoppedAsync(Action<string> say)
     {
@@ -422,6 +423,8 @@ internal sealed class PierHost
                         _ = RecycleAsync(worker, usage.Workers[pid].MemoryBytes, say);
                 }
                 Autoscale(usage, say);
+                if (_heapTrim.Tick(GC.GetTotalAllocatedBytes()))
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
         }
         catch (OperationCanceledException)

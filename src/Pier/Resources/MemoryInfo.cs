@@ -1,3 +1,5 @@
+using Pier.Supervision;
+
 namespace Pier.Resources;
 
 /// <summary>The host's memory from /proc/meminfo.</summary>
@@ -6,22 +8,16 @@ internal readonly record struct MemoryInfo(long TotalBytes, long AvailableBytes)
     public static MemoryInfo Read()
     {
         long total = 0, available = 0;
-        try
+        foreach (var line in (ProcFile.ReadAllText("/proc/meminfo") ?? "").AsSpan().EnumerateLines())
         {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-            {
-                if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
-                    total = Kilobytes(line);
-                else if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
-                    available = Kilobytes(line);
-            }
-        }
-        catch (IOException)
-        {
+            if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+                total = Kilobytes(line);
+            else if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                available = Kilobytes(line);
         }
         return new MemoryInfo(total, available);
     }
 
-    private static long Kilobytes(string line) =>
-        long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim()) * 1024;
+    private static long Kilobytes(ReadOnlySpan<char> line) =>
+        long.Parse(line[(line.IndexOf(':') + 1)..].Trim().TrimEnd("kB").Trim()) * 1024;
 }

@@ -43,7 +43,8 @@ internal sealed class ResourceSampler
             .Select(w => w.Pid)
             .ToHashSet();
 
-        var table = ProcessTable.All().ToList();
+        // With no workers (url: services alone) there is no tree to find: Pier stays off /proc.
+        var table = workerPids.Count == 0 ? [] : ProcessTable.All().ToList();
         var children = table.ToLookup(e => e.ParentPid);
         var byGroup = table.ToLookup(e => e.ProcessGroup);
         var workers = new Dictionary<int, WorkerUsage>();
@@ -102,17 +103,23 @@ internal sealed class ResourceSampler
     private HostUsage Host()
     {
         double cpu = 0;
-        try
+        // The first line: "cpu" and the machine's time in user, nice, system, idle, iowait, irq, softirq, steal.
+        var first = (ProcFile.ReadAllText("/proc/stat") ?? "").AsSpan().EnumerateLines();
+        Span<Range> fields = stackalloc Range[10];
+        if (first.MoveNext() && first.Current.Split(fields, ' ', StringSplitOptions.RemoveEmptyEntries) >= 9)
         {
-            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray();
-            var total = fields.Sum();
-            var busy = total - fields[3] - fields[4];
+            long total = 0, idle = 0;
+            for (var i = 1; i <= 8; i++)
+            {
+                var ticks = long.Parse(first.Current[fields[i]]);
+                total += ticks;
+                if (i is 4 or 5)
+                    idle += ticks;
+            }
+            var busy = total - idle;
             if (_lastHost.Total > 0 && total > _lastHost.Total)
                 cpu = Math.Round(100.0 * (busy - _lastHost.Busy) / (total - _lastHost.Total), 1);
             _lastHost = (busy, total);
-        }
-        catch (IOException)
-        {
         }
         var memory = MemoryInfo.Read();
         return new HostUsage(cpu, Environment.ProcessorCount, memory.TotalBytes, memory.AvailableBytes);

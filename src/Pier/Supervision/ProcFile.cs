@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -28,14 +29,20 @@ internal static partial class ProcFile
         var fd = Open(path, ReadOnlyCloseOnExec);
         if (fd < 0)
             return null;
+        // Pooled: the sampler reads a file per process every second, and Pier should not churn its heap while idle.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            var buffer = new byte[4096];
             var length = 0;
             while (true)
             {
                 if (length == buffer.Length)
-                    Array.Resize(ref buffer, buffer.Length * 2);
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
                 nint read;
                 fixed (byte* start = &buffer[length])
                     read = Read(fd, start, buffer.Length - length);
@@ -50,6 +57,7 @@ internal static partial class ProcFile
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             Close(fd);
         }
     }

@@ -22,11 +22,15 @@ internal static class ProcessTable
     {
         if (ProcFile.ReadAllText($"/proc/{pid}/stat") is not { } stat)
             return null;
-        // The command name may hold spaces and parentheses: fields start after the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // Fields are numbered from 3 (state) here: utime is field 14, stime 15, rss 24 (proc(5)).
-        return new Entry(pid, int.Parse(fields[1]), int.Parse(fields[2]), fields[0][0],
-            long.Parse(fields[11]) + long.Parse(fields[12]), long.Parse(fields[21]));
+        // The command name may hold spaces and parentheses: fields start after the last ')'. Fields are numbered
+        // from 3 (state) here: utime is field 14, stime 15, rss 24 (proc(5)). Read in place: this runs for every
+        // process on the machine every second.
+        var rest = stat.AsSpan(stat.LastIndexOf(')') + 2);
+        Span<Range> fields = stackalloc Range[23];
+        if (rest.Split(fields, ' ') < fields.Length)
+            return null;
+        return new Entry(pid, int.Parse(rest[fields[1]]), int.Parse(rest[fields[2]]), rest[fields[0]][0],
+            long.Parse(rest[fields[11]]) + long.Parse(rest[fields[12]]), long.Parse(rest[fields[21]]));
     }
 
     public static bool EnvironmentContains(int pid, byte[] entry)

@@ -49,6 +49,59 @@ public sealed class ResourceSamplerTests : IDisposable
         Assert.True(after - before >= 60L * 1024 * 1024, $"memory went from {before} to {after} bytes");
     }
 
+    [Fact]
+    public void ABusyWorker_ShowsItsCpu_AndTheHostsCpuAndMemoryAreRead()
+    {
+        var worker = Start("/usr/bin/python3", "-c", "while True: pass");
+        var sampler = new ResourceSampler();
+        sampler.Sample([worker.Id]);
+        Thread.Sleep(1000);
+
+        var usage = sampler.Sample([worker.Id]);
+
+        // Loosely: the suite's other tests share the machine's cores.
+        Assert.InRange(usage.Workers[worker.Id].CpuPercent, 20, 110);
+        Assert.InRange(usage.Host.CpuPercent, 10, 100);
+        Assert.True(usage.Host.MemoryTotalBytes > usage.Host.MemoryAvailableBytes && usage.Host.MemoryAvailableBytes > 0,
+            $"host memory {usage.Host.MemoryAvailableBytes} available of {usage.Host.MemoryTotalBytes}");
+    }
+
+    [Fact]
+    public void AProcessWhoseNameHasSpacesAndParentheses_IsReadRight()
+    {
+        using var directory = new TestDirectory();
+        var oddName = Path.Combine(directory.Path, "a) b (c");
+        File.CreateSymbolicLink(oddName, "/usr/bin/sleep");
+        var worker = Start(oddName, "60");
+        // setsid has made the group; the name is there once it has exec'd the command.
+        var clock = Stopwatch.StartNew();
+        while (!File.ReadAllText($"/proc/{worker.Id}/stat").Contains("(a) b (c)") && clock.Elapsed < TimeSpan.FromSeconds(5))
+            Thread.Sleep(5);
+
+        var entry = ProcessTable.TryRead(worker.Id);
+
+        Assert.Contains("(a) b (c)", File.ReadAllText($"/proc/{worker.Id}/stat"));
+        Assert.NotNull(entry);
+        Assert.Equal(worker.Id, entry.Value.ProcessGroup);
+        Assert.Equal(Environment.ProcessId, entry.Value.ParentPid);
+        Assert.Contains(entry.Value.State, "RS");
+        Assert.True(entry.Value.RssPages > 0, $"RSS of {entry.Value.RssPages} pages");
+    }
+
+    [Fact]
+    public void WithNoWorkers_TheSamplerLeavesTheProcessTableAlone()
+    {
+        var sampler = new ResourceSampler();
+        sampler.Sample([]);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        sampler.Sample([]);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Reading every /proc/PID/stat of the machine would be kilobytes per process.
+        Assert.True(allocated < 16 * 1024, $"one sample without workers allocated {allocated} bytes");
+    }
+
     private Process Start(string command, params string[] args)
     {
         var info = new ProcessStartInfo("setsid") { RedirectStandardInput = true, RedirectStandardOutput = true };

@@ -1,0 +1,35 @@
+namespace Pier.Hosting;
+
+/// <summary>
+/// Decides when Pier gives back the memory the GC keeps after a burst of allocation (the start, a deploy, a
+/// wave of requests): once enough has been allocated since the last trim for a full collection to pay, and
+/// Pier has then been quiet for a few seconds. The GC keeps what a burst made it commit, expecting more; a
+/// supervisor is idle most of its life and should not hold its busiest moment's memory (2 MiB of ~40 at
+/// rest, docs/benchmarks.md).
+/// </summary>
+internal sealed class HeapTrim
+{
+    /// <summary>Less than this allocated since the last trim leaves too little to give back.</summary>
+    public const long WorthTrimming = 1 << 20;
+
+    /// <summary>Quiet: at most this much allocated over the last <see cref="QuietTicks"/> ticks.</summary>
+    public const long QuietBytes = 256 << 10;
+
+    public const int QuietTicks = 2;
+
+    private readonly Queue<long> _recent = new(QuietTicks + 1);
+    private long _atLastTrim;
+
+    /// <summary>Feeds the process's total allocated bytes, once a second; true when it is time to trim.</summary>
+    public bool Tick(long allocatedBytes)
+    {
+        _recent.Enqueue(allocatedBytes);
+        if (_recent.Count <= QuietTicks)
+            return false;
+        var quietSince = _recent.Dequeue();
+        if (allocatedBytes - quietSince > QuietBytes || allocatedBytes - _atLastTrim < WorthTrimming)
+            return false;
+        _atLastTrim = allocatedBytes;
+        return true;
+    }
+}
