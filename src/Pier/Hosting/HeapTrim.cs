@@ -4,8 +4,8 @@ namespace Pier.Hosting;
 /// Decides when Pier gives back the memory the GC keeps after a burst of allocation (the start, a deploy, a
 /// wave of requests): once enough has been allocated since the last trim for a full collection to pay, and
 /// Pier has then been quiet for a few seconds. The GC keeps what a burst made it commit, expecting more; a
-/// supervisor is idle most of its life and should not hold its busiest moment's memory (2 MiB of ~40 at
-/// rest, docs/benchmarks.md).
+/// supervisor is idle most of its life and should not hold its busiest moment's memory (about 2 MiB after
+/// the start, 19 MiB after a burst of load; docs/benchmarks.md, Footprint).
 /// </summary>
 internal sealed class HeapTrim
 {
