@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Footprint of the proxy itself: time from exec to the first proxied response, and RSS (summed
 # over the proxy's own processes) after 5 s idle, for Pier, nginx, HAProxy and Caddy in front of
-# the same already-running backend. Pier forwards to it as a `url:` service, so it starts no
+# the same already-running backend; then, in rounds of their own (a burst disturbs the next start),
+# RSS 10 s after a 5 s burst of load. Pier forwards to it as a `url:` service, so it starts no
 # worker: the figures are the proxy's alone. A second Pier row starts its own two workers (the
 # same single-process nginx), which is what an operator sees on `pier up`. Median of interleaved rounds.
 # Usage: bench/footprint.sh [ROUNDS] [PIER_BINARY]   — writes its table into docs/benchmarks.md.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 pier=${2:-out/pier}
 . bench/lib.sh
-bench_install nginx-light haproxy caddy
+bench_install nginx-light haproxy caddy wrk
 [ "$pier" != out/pier ] || bench_publish_pier
 
 work=$(mktemp -d)
@@ -79,10 +80,11 @@ YAML
 
 # Starts the command, polls the port every 2 ms until "hello" comes back, waits 5 s, then prints
 # "milliseconds rss_mib" (RSS of the process and its children that are not workers) and stops it.
+# With burst=1 it then loads the proxy for 5 s and lets it idle 10 s, and prints RSS again as a third field.
 measure() {
   python3 - "$@" <<'PY'
 import os, signal, subprocess, sys, time, urllib.request
-port, exclude_children, command = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
+port, exclude_children, burst, command = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4:]
 started = time.monotonic()
 process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, XDG_DATA_HOME="/tmp", XDG_CONFIG_HOME="/tmp"))
 while True:
@@ -99,46 +101,69 @@ time.sleep(5)
 def rss(pid):
     with open(f"/proc/{pid}/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
-pids = [process.pid]
-if not exclude_children:
-    for task in os.listdir(f"/proc/{process.pid}/task"):
-        with open(f"/proc/{process.pid}/task/{task}/children") as children:
-            pids += [int(pid) for pid in children.read().split()]
-print(f"{elapsed:.0f} {sum(rss(pid) for pid in pids) / 1024:.0f}")
+def total():
+    pids = [process.pid]
+    if not exclude_children:
+        for task in os.listdir(f"/proc/{process.pid}/task"):
+            with open(f"/proc/{process.pid}/task/{task}/children") as children:
+                pids += [int(pid) for pid in children.read().split()]
+    return sum(rss(pid) for pid in pids) / 1024
+idle = total()
+after = ""
+if burst:
+    # What is left of a burst: 5 s of 256 keep-alive connections, then 10 s idle.
+    subprocess.run(["wrk", "-t2", "-c256", "-d5s", f"http://127.0.0.1:{port}/"], stdout=subprocess.DEVNULL, check=True)
+    time.sleep(10)
+    after = f" {total():.0f}"
+print(f"{elapsed:.0f} {idle:.0f}{after}")
 process.send_signal(signal.SIGTERM)
 process.wait(timeout=30)
 PY
 }
 
-declare -A results
+declare -A results bursts
 names=("Pier (url: upstream)" "Pier (starts 2 workers)" nginx HAProxy Caddy)
+# $1: 1 to add the burst. Prints what measure prints.
+measure_proxy() {
+  case $name in
+    "Pier (url: upstream)") measure "$port" 1 "$1" "$pier" up -c "$work/pier/pier.yaml" --state "$work/pier/state" ;;
+    "Pier (starts 2 workers)") measure "$port" 1 "$1" "$pier" up -c "$work/pier-workers/pier.yaml" --state "$work/pier-workers/state" ;;
+    nginx) measure "$port" 0 "$1" /usr/sbin/nginx -e stderr -p "$work" -c "$work/nginx.conf" ;;
+    HAProxy) measure "$port" 0 "$1" /usr/sbin/haproxy -db -f "$work/haproxy.cfg" ;;
+    Caddy) measure "$port" 0 "$1" /usr/bin/caddy run --config "$work/Caddyfile" --adapter caddyfile ;;
+  esac
+  bench_wait_port_free "$port"
+}
 for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
-    case $name in
-      "Pier (url: upstream)") r=$(measure "$port" 1 "$pier" up -c "$work/pier/pier.yaml" --state "$work/pier/state") ;;
-      "Pier (starts 2 workers)") r=$(measure "$port" 1 "$pier" up -c "$work/pier-workers/pier.yaml" --state "$work/pier-workers/state") ;;
-      nginx) r=$(measure "$port" 0 /usr/sbin/nginx -e stderr -p "$work" -c "$work/nginx.conf") ;;
-      HAProxy) r=$(measure "$port" 0 /usr/sbin/haproxy -db -f "$work/haproxy.cfg") ;;
-      Caddy) r=$(measure "$port" 0 /usr/bin/caddy run --config "$work/Caddyfile" --adapter caddyfile) ;;
-    esac
-    bench_wait_port_free "$port"
+    r=$(measure_proxy 0)
     results[$name]+="$r;"
     echo "round $round $name: $r" >&2
+  done
+done
+burst_rounds=$(( rounds < 3 ? rounds : 3 ))
+for round in $(seq "$burst_rounds"); do
+  for name in "${names[@]}"; do
+    r=$(measure_proxy 1)
+    bursts[$name]+="$r;"
+    echo "burst round $round $name: $r" >&2
   done
 done
 
 median() {  # $1 = "a b;a b;..." $2 = field number
   echo "$1" | tr ';' '\n' | awk -v f="$2" 'NF { print $f }' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
-table="| proxy | exec → first proxied response, ms | idle RSS, MiB |
-|---|---:|---:|"
+table="| proxy | exec → first proxied response, ms | idle RSS, MiB | RSS 10 s after 5 s of load, MiB |
+|---|---:|---:|---:|"
 for name in "${names[@]}"; do
-  table+=$'\n'"| $name | $(median "${results[$name]}" 1) | $(median "${results[$name]}" 2) |"
+  table+=$'\n'"| $name | $(median "${results[$name]}" 1) | $(median "${results[$name]}" 2) | $(median "${bursts[$name]}" 3) |"
 done
 echo "$table"
 bench_record "Footprint" "bench/footprint.sh $rounds $pier" "$(cat <<TEXT
 Median of $rounds interleaved rounds; RSS after 5 s idle, of the proxy's own processes (nginx: master
-and workers; Pier: its process, not the workers it started). Pier binary: \`$pier\`.
+and workers; Pier: its process, not the workers it started). The last column, from $burst_rounds further
+rounds (a burst would disturb the next start): \`wrk -t2 -c256 -d5s\` through the proxy, 10 s idle,
+RSS again — what a proxy keeps of a burst. Pier binary: \`$pier\`.
 Versions: $(bench_versions nginx haproxy caddy).
 
 $table
