@@ -3,6 +3,7 @@ using System.Text.Json;
 using Pier.Configuration;
 using Pier.Control;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Pier.Cli;
 
@@ -59,25 +60,34 @@ internal static class StatusCommand
         }
     }
 
+    private static readonly string[] Headers = ["WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME", "REQUESTS", "LAST EXIT"];
+
+    // Left out in this order when the terminal is too narrow for every column (80 columns, say): a cell
+    // wrapped over two lines is harder to read than a column that is not there. The rest answer "is it up,
+    // and if not, why".
+    private static readonly string[] LeftOutWhenNarrow = ["PORT", "UPTIME", "RESTARTS"];
+
     /// <summary>
     /// The worker table, shared with `pier top`. A service's REQUESTS are those answered since Pier
     /// started, or with <paramref name="previous"/> (taken <paramref name="seconds"/> earlier) a rate.
     /// </summary>
-    internal static Table Table(StatusReport report, StatusReport? previous = null, double seconds = 1)
+    /// <param name="width">Columns the table may take: the terminal's unless given.</param>
+    internal static Table Table(StatusReport report, StatusReport? previous = null, double seconds = 1, int? width = null)
     {
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME", "REQUESTS")
-            .AddColumn(new TableColumn("LAST EXIT").NoWrap());
+        var rows = new List<IRenderable[]>();
+        // The LAST EXIT cells' text, to cut short when the terminal is narrow.
+        var lastExits = new List<string>();
         foreach (var service in report.Services)
         {
-            table.AddRow(new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
+            rows.Add([new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
                 new Markup(service.Kind == "upstream" ? "forwards" : $"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
                 new Text(""), new Text(""), new Text($"{service.CpuPercent:0}%"), new Text(ByteSize.Format(service.MemoryBytes)),
                 new Text(""), new Text(""), Requests(service, previous?.Services.FirstOrDefault(s => s.Name == service.Name), seconds),
-                new Text(service.Kind));
+                new Text(service.Kind)]);
+            lastExits.Add(service.Kind);
             foreach (var w in service.Workers)
             {
-                table.AddRow(
+                rows.Add([
                     new Text("  " + w.Id),
                     new Markup($"[{Colour(w.State)}]{w.State}[/]"),
                     new Text(w.Pid?.ToString() ?? "-"),
@@ -87,11 +97,44 @@ internal static class StatusCommand
                     new Text(w.Restarts.ToString()),
                     new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
                     new Text(""),
-                    new Text(w.LastExit ?? ""));
+                    new Text(w.LastExit ?? "")]);
+                lastExits.Add(w.LastExit ?? "");
             }
+        }
+
+        // A column takes its widest cell, a space of padding and the border's space; the border adds one more.
+        // LAST EXIT takes the room that is left, at least its header's: a long one is cut short (`pier events`
+        // has it whole) rather than costing other columns.
+        var natural = Headers.Select((header, i) => rows.Select(row => Length(row[i])).Append(header.Length).Max()).ToArray();
+        var lastExit = Array.IndexOf(Headers, "LAST EXIT");
+        var widths = natural.Select((n, i) => (i == lastExit ? Headers[i].Length : n) + 2).ToArray();
+        var available = width ?? AnsiConsole.Profile.Width;
+        var shown = Enumerable.Range(0, Headers.Length).ToList();
+        foreach (var column in LeftOutWhenNarrow)
+        {
+            if (shown.Sum(i => widths[i]) + 1 <= available)
+                break;
+            shown.Remove(Array.IndexOf(Headers, column));
+        }
+        var lastExitRoom = Math.Max(Headers[lastExit].Length, available - (shown.Sum(i => widths[i]) - widths[lastExit]) - 3);
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var i in shown)
+            table.AddColumn(new TableColumn(Headers[i]).NoWrap().PadLeft(0).PadRight(1));
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if (lastExits[r].Length > lastExitRoom)
+                rows[r][lastExit] = new Text(lastExits[r][..(lastExitRoom - 1)] + "…");
+            table.AddRow(shown.Select(i => rows[r][i]));
         }
         return table;
     }
+
+    private static int Length(IRenderable cell) => cell switch
+    {
+        Text text => text.Length,
+        Markup markup => markup.Length,
+        _ => 0,
+    };
 
     /// <summary>"12,345 (3 5xx)", or as a rate "120/s (0.5 5xx/s)"; 5xx in red. Background services take no requests.</summary>
     private static Markup Requests(ServiceReport service, ServiceReport? before, double seconds)

@@ -525,13 +525,13 @@ internal sealed class PierHost
                 }
                 foreach (var status in pool.Workers.Select(w => w.Status))
                 {
-                    if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Endpoint: { } endpoint })
+                    if (status is not { State: WorkerState.Ready or WorkerState.Stopping, Endpoint: { } endpoint, Pid: { } pid })
                         continue;
                     // A stopping worker is out of rotation but kept here until it drained.
                     var key = $"{status.Id}:{endpoint}";
                     live.Add(key);
                     if (!_destinations.TryGetValue(key, out var destination))
-                        _destinations[key] = destination = Destination.ForWorker(status.Id, endpoint);
+                        _destinations[key] = destination = Destination.ForWorker(status.Id, endpoint, pid);
                     if (status.State == WorkerState.Ready)
                         destinations.Add(destination);
                     else

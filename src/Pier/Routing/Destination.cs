@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pier.Supervision;
 
 namespace Pier.Routing;
@@ -6,10 +7,11 @@ namespace Pier.Routing;
 /// One ready worker as the front door sees it. The object lives as long as that worker process is in
 /// rotation, across routing-table snapshots, so its in-flight count stays true.
 /// </summary>
-internal sealed class Destination(string workerId, string prefix, bool viaUnixSocket = false)
+/// <param name="pid">The worker's process; null for a service Pier only forwards to.</param>
+internal sealed class Destination(string workerId, string prefix, bool viaUnixSocket = false, int? pid = null)
 {
     /// <summary>A worker on a loopback port or a Unix socket.</summary>
-    public static Destination ForWorker(string workerId, WorkerEndpoint endpoint) => new(workerId, endpoint.BaseUrl, endpoint.IsUnixSocket);
+    public static Destination ForWorker(string workerId, WorkerEndpoint endpoint, int pid) => new(workerId, endpoint.BaseUrl, endpoint.IsUnixSocket, pid);
 
     /// <summary>A service Pier only forwards to (<c>url:</c>): one destination, the URL itself.</summary>
     public static Destination ForUpstream(string service, Uri url) => new(service, url.GetLeftPart(UriPartial.Authority) + "/");
@@ -46,4 +48,23 @@ internal sealed class Destination(string workerId, string prefix, bool viaUnixSo
     public bool IsRetiring => _retiring;
 
     public void Retire() => _retiring = true;
+
+    /// <summary>
+    /// True when the worker's process is gone or goes within <paramref name="grace"/>. A reset connection says
+    /// either that the worker closed it with the request unread (it lives on) or that it died, often of the
+    /// request itself; its process tells which. False for a service Pier only forwards to.
+    /// </summary>
+    public async Task<bool> DiesWithinAsync(TimeSpan grace)
+    {
+        if (pid is not { } process)
+            return false;
+        var started = Stopwatch.GetTimestamp();
+        while (ProcessTable.TryRead(process) is { State: not 'Z' and not 'X' })
+        {
+            if (Stopwatch.GetElapsedTime(started) >= grace)
+                return false;
+            await Task.Delay(5);
+        }
+        return true;
+    }
 }

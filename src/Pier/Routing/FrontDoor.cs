@@ -25,6 +25,9 @@ internal sealed class FrontDoor : IAsyncDisposable
 {
     private const int MaxAttempts = 3;
 
+    // A worker's process is gone microseconds after its exit resets its connections; this is ample.
+    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
+
     private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(5) };
 
     private readonly WebApplication _app;
@@ -217,9 +220,11 @@ internal sealed class FrontDoor : IAsyncDisposable
             // A request that broke a worker mid-way is tried on one other worker only: if the request
             // itself is what kills workers, it must not take the whole pool down. Two breaks are not the
             // request's doing: a worker that Pier was stopping meanwhile (a hung one, say), and a reset of
-            // the first connection it was written to, which the kernel sends when a worker closes with the
-            // request still unread. (After a re-send, a reset says only that the listener closed.)
-            var notTheRequest = unseen || destination.IsRetiring || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset));
+            // the first connection it was written to by a worker that lives on: the kernel's answer when a
+            // worker closes an idle connection with the request unread. A worker that dies resets too.
+            // (After a re-send, a reset says only that the listener closed.)
+            var notTheRequest = unseen || destination.IsRetiring
+                || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset) && !await destination.DiesWithinAsync(ResetGrace));
             var canRetry = CanRetry(context, error, unseen);
             if (!canRetry || (!notTheRequest && brokenAttempts++ > 0))
             {

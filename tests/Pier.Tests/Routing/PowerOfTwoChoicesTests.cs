@@ -8,8 +8,8 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_PrefersTheLessBusyOfTwo()
     {
-        var idle = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1));
-        var busy = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2));
+        var idle = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1), 1001);
+        var busy = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2), 1002);
         for (var i = 0; i < 10; i++)
             busy.Begin();
 
@@ -20,9 +20,9 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_SkipsExcludedAndRefusedDestinations()
     {
-        var a = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1));
-        var b = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2));
-        var c = Destination.ForWorker("web.3", WorkerEndpoint.ForPort(3));
+        var a = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1), 1001);
+        var b = Destination.ForWorker("web.2", WorkerEndpoint.ForPort(2), 1002);
+        var c = Destination.ForWorker("web.3", WorkerEndpoint.ForPort(3), 1003);
         b.MarkRefused(100);
 
         for (var i = 0; i < 50; i++)
@@ -33,7 +33,7 @@ public sealed class PowerOfTwoChoicesTests
     [Fact]
     public void Pick_SpreadsLoadOverEveryIdleDestination()
     {
-        var destinations = Enumerable.Range(1, 4).Select(i => Destination.ForWorker($"web.{i}", WorkerEndpoint.ForPort(i))).ToArray();
+        var destinations = Enumerable.Range(1, 4).Select(i => Destination.ForWorker($"web.{i}", WorkerEndpoint.ForPort(i), 1000 + i)).ToArray();
 
         var picked = Enumerable.Range(0, 400).Select(_ => PowerOfTwoChoices.Pick(destinations, null, 0)!.WorkerId).ToHashSet();
 
