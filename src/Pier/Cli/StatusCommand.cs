@@ -67,6 +67,8 @@ internal static class StatusCommand
     // and if not, why".
     private static readonly string[] LeftOutWhenNarrow = ["PORT", "UPTIME", "RESTARTS"];
 
+    private const int ShortLastExit = 12;
+
     /// <summary>
     /// The worker table, shared with `pier top`. A service's REQUESTS are those answered since Pier
     /// started, or with <paramref name="previous"/> (taken <paramref name="seconds"/> earlier) a rate.
@@ -103,11 +105,11 @@ internal static class StatusCommand
         }
 
         // A column takes its widest cell, a space of padding and the border's space; the border adds one more.
-        // LAST EXIT takes the room that is left, at least its header's: a long one is cut short (`pier events`
-        // has it whole) rather than costing other columns.
+        // LAST EXIT takes the room that is left: a short one ("exit code 3") is worth more than UPTIME or PORT,
+        // a long one is cut short (`pier events` has it whole) rather than costing other columns.
         var natural = Headers.Select((header, i) => rows.Select(row => Length(row[i])).Append(header.Length).Max()).ToArray();
         var lastExit = Array.IndexOf(Headers, "LAST EXIT");
-        var widths = natural.Select((n, i) => (i == lastExit ? Headers[i].Length : n) + 2).ToArray();
+        var widths = natural.Select((n, i) => (i == lastExit ? Math.Min(n, ShortLastExit) : n) + 2).ToArray();
         var available = width ?? AnsiConsole.Profile.Width;
         var shown = Enumerable.Range(0, Headers.Length).ToList();
         foreach (var column in LeftOutWhenNarrow)

@@ -26,6 +26,21 @@ public sealed class StatusTableTests
     }
 
     [Fact]
+    public void InAnEightyColumnTerminal_AShortLastExitIsShownWhole()
+    {
+        var report = Report with
+        {
+            Services = [Report.Services[0] with { Workers = [Worker("web.1", 4101, 34789), Worker("web.2", 4102, 34109, lastExit: "exit code 3")] }],
+        };
+
+        var lines = Render(80, report);
+
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} columns: '{line}'"));
+        Assert.Contains(lines, line => line.Contains("web.2") && line.Contains("exit code 3"));
+        Assert.Contains(lines, line => line.Contains("RESTARTS"));
+    }
+
+    [Fact]
     public void InAWideTerminal_EveryColumnIsShown()
     {
         var lines = Render(200);
@@ -35,7 +50,7 @@ public sealed class StatusTableTests
         Assert.Contains(lines, line => line.Contains("web.3") && line.Contains("exit code 137 (SIGKILL)"));
     }
 
-    private static List<string> Render(int width)
+    private static List<string> Render(int width, StatusReport? report = null)
     {
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -45,7 +60,7 @@ public sealed class StatusTableTests
             ColorSystem = ColorSystemSupport.NoColors,
         });
         console.Profile.Width = width;
-        console.Write(StatusCommand.Table(Report, width: width));
+        console.Write(StatusCommand.Table(report ?? Report, width: width));
         return output.ToString().Split('\n').Select(line => line.TrimEnd('\r')).ToList();
     }
 
