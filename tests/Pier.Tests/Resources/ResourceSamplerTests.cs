@@ -60,8 +60,8 @@ public sealed class ResourceSamplerTests : IDisposable
         var usage = sampler.Sample([worker.Id]);
 
         // Loosely: the suite's other tests share the machine's cores.
-        Assert.InRange(usage.Workers[worker.Id].CpuPercent, 20, 110);
-        Assert.InRange(usage.Host.CpuPercent, 10, 100);
+        Assert.InRange(usage.Workers[worker.Id].CpuPercent, 10, 110);
+        Assert.InRange(usage.Host.CpuPercent, 1, 100);
         Assert.True(usage.Host.MemoryTotalBytes > usage.Host.MemoryAvailableBytes && usage.Host.MemoryAvailableBytes > 0,
             $"host memory {usage.Host.MemoryAvailableBytes} available of {usage.Host.MemoryTotalBytes}");
     }
@@ -73,9 +73,11 @@ public sealed class ResourceSamplerTests : IDisposable
         var oddName = Path.Combine(directory.Path, "a) b (c");
         File.CreateSymbolicLink(oddName, "/usr/bin/sleep");
         var worker = Start(oddName, "60");
-        // setsid has made the group; the name is there once it has exec'd the command.
+        // setsid has made the group; the name is there once it has exec'd the command, and the new
+        // program's pages a moment later.
         var clock = Stopwatch.StartNew();
-        while (!File.ReadAllText($"/proc/{worker.Id}/stat").Contains("(a) b (c)") && clock.Elapsed < TimeSpan.FromSeconds(5))
+        while (!(File.ReadAllText($"/proc/{worker.Id}/stat").Contains("(a) b (c)") && ProcessTable.TryRead(worker.Id)?.RssPages > 0)
+            && clock.Elapsed < TimeSpan.FromSeconds(5))
             Thread.Sleep(5);
 
         var entry = ProcessTable.TryRead(worker.Id);
