@@ -134,21 +134,21 @@ measure_proxy() {
   esac
   bench_wait_port_free "$port"
 }
-for round in $(seq "$rounds"); do
-  for name in "${names[@]}"; do
-    r=$(measure_proxy 0)
-    results[$name]+="$r;"
-    echo "round $round $name: $r" >&2
+# Interleaved rounds: $1 rounds, $2 burst (0 or 1), results into the array named $3, $4 labels the progress.
+measure_rounds() {
+  local -n into=$3
+  local round r
+  for round in $(seq "$1"); do
+    for name in "${names[@]}"; do
+      r=$(measure_proxy "$2")
+      into[$name]+="$r;"
+      echo "$4 $round $name: $r" >&2
+    done
   done
-done
+}
+measure_rounds "$rounds" 0 results round
 burst_rounds=$(( rounds < 3 ? rounds : 3 ))
-for round in $(seq "$burst_rounds"); do
-  for name in "${names[@]}"; do
-    r=$(measure_proxy 1)
-    bursts[$name]+="$r;"
-    echo "burst round $round $name: $r" >&2
-  done
-done
+measure_rounds "$burst_rounds" 1 bursts "burst round"
 
 median() {  # $1 = "a b;a b;..." $2 = field number
   echo "$1" | tr ';' '\n' | awk -v f="$2" 'NF { print $f }' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'

@@ -60,6 +60,7 @@ internal static class StatusCommand
         }
     }
 
+    // LAST EXIT last: it takes the room the others leave.
     private static readonly string[] Headers = ["WORKER", "STATE", "PID", "PORT", "CPU", "MEMORY", "RESTARTS", "UPTIME", "REQUESTS", "LAST EXIT"];
 
     // Left out in this order when the terminal is too narrow for every column (80 columns, say): a cell
@@ -76,20 +77,18 @@ internal static class StatusCommand
     /// <param name="width">Columns the table may take: the terminal's unless given.</param>
     internal static Table Table(StatusReport report, StatusReport? previous = null, double seconds = 1, int? width = null)
     {
-        var rows = new List<IRenderable[]>();
-        // The LAST EXIT cells' text, to cut short when the terminal is narrow.
-        var lastExits = new List<string>();
+        // Every column but LAST EXIT, whose text is cut to the room left once the columns are chosen.
+        var rows = new List<(IRenderable[] Cells, string LastExit)>();
         foreach (var service in report.Services)
         {
-            rows.Add([new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
+            rows.Add(([new Markup($"[bold]{Markup.Escape(service.Name)}[/]"),
                 new Markup(service.Kind == "upstream" ? "forwards" : $"{service.Ready}/{service.Desired} {(service.Kind == "http" ? "ready" : "running")}"),
                 new Text(""), new Text(""), new Text($"{service.CpuPercent:0}%"), new Text(ByteSize.Format(service.MemoryBytes)),
-                new Text(""), new Text(""), Requests(service, previous?.Services.FirstOrDefault(s => s.Name == service.Name), seconds),
-                new Text(service.Kind)]);
-            lastExits.Add(service.Kind);
+                new Text(""), new Text(""), Requests(service, previous?.Services.FirstOrDefault(s => s.Name == service.Name), seconds)],
+                service.Kind));
             foreach (var w in service.Workers)
             {
-                rows.Add([
+                rows.Add(([
                     new Text("  " + w.Id),
                     new Markup($"[{Colour(w.State)}]{w.State}[/]"),
                     new Text(w.Pid?.ToString() ?? "-"),
@@ -98,18 +97,24 @@ internal static class StatusCommand
                     new Text(w.MemoryBytes is { } memory ? ByteSize.Format(memory) : "-"),
                     new Text(w.Restarts.ToString()),
                     new Text(w.UptimeSeconds is { } s ? Duration(s) : "-"),
-                    new Text(""),
-                    new Text(w.LastExit ?? "")]);
-                lastExits.Add(w.LastExit ?? "");
+                    new Text("")],
+                    w.LastExit ?? ""));
             }
         }
 
         // A column takes its widest cell, a space of padding and the border's space; the border adds one more.
         // LAST EXIT takes the room that is left: a short one ("exit code 3") is worth more than UPTIME or PORT,
         // a long one is cut short (`pier events` has it whole) rather than costing other columns.
-        var natural = Headers.Select((header, i) => rows.Select(row => Length(row[i])).Append(header.Length).Max()).ToArray();
-        var lastExit = Array.IndexOf(Headers, "LAST EXIT");
-        var widths = natural.Select((n, i) => (i == lastExit ? Math.Min(n, ShortLastExit) : n) + 2).ToArray();
+        var lastExit = Headers.Length - 1;
+        var widths = Headers.Select((header, i) => header.Length).ToArray();
+        foreach (var (cells, exit) in rows)
+        {
+            for (var i = 0; i < cells.Length; i++)
+                widths[i] = Math.Max(widths[i], Length(cells[i]));
+            widths[lastExit] = Math.Max(widths[lastExit], Math.Min(exit.Length, ShortLastExit));
+        }
+        for (var i = 0; i < widths.Length; i++)
+            widths[i] += 2;
         var available = width ?? AnsiConsole.Profile.Width;
         var shown = Enumerable.Range(0, Headers.Length).ToList();
         foreach (var column in LeftOutWhenNarrow)
@@ -122,11 +127,10 @@ internal static class StatusCommand
         var table = new Table().Border(TableBorder.Simple);
         foreach (var i in shown)
             table.AddColumn(new TableColumn(Headers[i]).NoWrap().PadLeft(0).PadRight(1));
-        for (var r = 0; r < rows.Count; r++)
+        foreach (var (cells, exit) in rows)
         {
-            if (lastExits[r].Length > lastExitRoom)
-                rows[r][lastExit] = new Text(lastExits[r][..(lastExitRoom - 1)] + "…");
-            table.AddRow(shown.Select(i => rows[r][i]));
+            var lastExitCell = new Text(exit.Length > lastExitRoom ? exit[..(lastExitRoom - 1)] + "…" : exit);
+            table.AddRow(shown.Select(i => i == lastExit ? lastExitCell : cells[i]));
         }
         return table;
     }
