@@ -138,7 +138,8 @@ internal sealed class PierHost
         }
         await using var adminServer = admin;
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates);
+        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates,
+            Path.Combine(state, "front-door.sock"));
         await using var frontDoor = _frontDoor;
         try
         {

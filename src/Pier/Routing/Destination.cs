@@ -7,11 +7,12 @@ namespace Pier.Routing;
 /// One ready worker as the front door sees it. The object lives as long as that worker process is in
 /// rotation, across routing-table snapshots, so its in-flight count stays true.
 /// </summary>
+/// <param name="socketPath">The worker's Unix socket; null for a worker on a port and for a service Pier only forwards to.</param>
 /// <param name="pid">The worker's process; null for a service Pier only forwards to.</param>
-internal sealed class Destination(string workerId, string prefix, bool viaUnixSocket = false, int? pid = null)
+internal sealed class Destination(string workerId, string prefix, string? socketPath = null, int? pid = null)
 {
     /// <summary>A worker on a loopback port or a Unix socket.</summary>
-    public static Destination ForWorker(string workerId, WorkerEndpoint endpoint, int pid) => new(workerId, endpoint.BaseUrl, endpoint.IsUnixSocket, pid);
+    public static Destination ForWorker(string workerId, WorkerEndpoint endpoint, int pid) => new(workerId, endpoint.BaseUrl, endpoint.SocketPath, pid);
 
     /// <summary>A service Pier only forwards to (<c>url:</c>): one destination, the URL itself.</summary>
     public static Destination ForUpstream(string service, Uri url) => new(service, url.GetLeftPart(UriPartial.Authority) + "/");
@@ -28,7 +29,10 @@ internal sealed class Destination(string workerId, string prefix, bool viaUnixSo
     public string Prefix { get; } = prefix;
 
     /// <summary>Reached through <see cref="WorkerSockets.ConnectAsync"/>: the prefix's host names a socket.</summary>
-    public bool ViaUnixSocket { get; } = viaUnixSocket;
+    public bool ViaUnixSocket => SocketPath is not null;
+
+    /// <summary>The worker's Unix socket, which the fast lane connects to itself.</summary>
+    public string? SocketPath { get; } = socketPath;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

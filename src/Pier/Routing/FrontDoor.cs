@@ -16,8 +16,10 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Pier.Routing;
 
 /// <summary>
-/// The public listener: Kestrel accepts, a routing snapshot picks the service and worker, and YARP's
-/// forwarder sends the request. A request that could not reach a worker is retried on another when
+/// The public listeners. Plain HTTP goes through the <see cref="FastLane.FastLane"/> (event loops that
+/// forward bodiless HTTP/1.1 requests themselves) when Pier serves no HTTPS, and whatever the fast lane
+/// does not take reaches Kestrel through its internal socket; HTTPS, and HTTP beside it, Kestrel accepts
+/// itself. Here a routing snapshot picks the service and worker, and YARP's forwarder sends the request. A request that could not reach a worker is retried on another when
 /// that is safe, so a dying worker costs the client nothing; with no ready worker the answer is a
 /// quick 503 with Retry-After, never a hang.
 /// </summary>
@@ -39,15 +41,30 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly CertificateManager? _certificates;
     private readonly int? _httpsPort;
     private readonly string? _hsts;
+    private readonly ListenConfig _listen;
+    private readonly TimeSpan _drainTimeout;
+    private readonly string? _fastLaneSocket;
+    private readonly FastLane.FastLaneContext? _fastLaneContext;
+    private FastLane.FastLane? _fastLane;
     private volatile RoutingTable _table = RoutingTable.Empty;
 
     /// <param name="certificates">With HTTPS: the HTTPS listener serves its certificates, and the HTTP listener
     /// answers ACME challenges and redirects everything else to HTTPS.</param>
     /// <param name="sockets">Resolves the destinations of workers on Unix sockets.</param>
     /// <param name="logFailure">Told of every request that workers failed, with what went wrong on each attempt.</param>
+    /// <param name="fastLaneSocket">Where Kestrel listens for what the fast lane passes on; null (or a path too long for a
+    /// Unix socket) leaves plain HTTP to Kestrel.</param>
     public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
-        CertificateManager? certificates = null)
+        CertificateManager? certificates = null, string? fastLaneSocket = null)
     {
+        _listen = listen;
+        _drainTimeout = drainTimeout;
+        if (certificates is null && fastLaneSocket is not null && System.Text.Encoding.UTF8.GetByteCount(fastLaneSocket) <= WorkerSockets.MaxPathLength)
+        {
+            _fastLaneSocket = fastLaneSocket;
+            var kestrel = FastLane.WorkerAddress.ForSocket(fastLaneSocket);
+            _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel);
+        }
         _metrics = metrics;
         _logFailure = logFailure;
         _certificates = certificates;
@@ -67,7 +84,16 @@ internal sealed class FrontDoor : IAsyncDisposable
             // Slowloris: 10 s for a whole header section (Kestrel's default is 30 s), like HAProxy's recommended
             // "timeout http-request 10s". A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            if (listen.HttpAddress is null)
+            if (_fastLaneSocket is not null)
+            {
+                File.Delete(_fastLaneSocket);
+                kestrel.ListenUnixSocket(_fastLaneSocket, o =>
+                {
+                    o.Protocols = HttpProtocols.Http1AndHttp2;
+                    o.Use(FastLane.TunnelPreamble.Middleware);
+                });
+            }
+            else if (listen.HttpAddress is null)
                 kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
             else
                 kestrel.Listen(IPAddress.Parse(listen.HttpAddress), listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
@@ -115,10 +141,21 @@ internal sealed class FrontDoor : IAsyncDisposable
     /// <summary>Swaps in a new snapshot; requests already routed finish where they are.</summary>
     public void Update(RoutingTable table) => _table = table;
 
-    public Task StartAsync(CancellationToken cancellation) => _app.StartAsync(cancellation);
+    /// <exception cref="IOException">A public port cannot be bound.</exception>
+    public async Task StartAsync(CancellationToken cancellation)
+    {
+        await _app.StartAsync(cancellation);
+        if (_fastLaneContext is not null)
+            _fastLane = FastLane.FastLane.Start(_listen, _fastLaneContext);
+    }
 
     /// <summary>Stops accepting and waits for requests in flight, up to the drain timeout.</summary>
-    public Task StopAsync() => _app.StopAsync();
+    public async Task StopAsync()
+    {
+        var fastLane = _fastLane;
+        _fastLane = null;
+        await Task.WhenAll(fastLane?.StopAsync(_drainTimeout) ?? Task.CompletedTask, _app.StopAsync());
+    }
 
     /// <summary>
     /// HTTPS requests go to the workers with HSTS; plain HTTP is redirected (308 keeps the method and
@@ -304,7 +341,10 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
         await _app.DisposeAsync();
+        if (_fastLaneSocket is not null)
+            File.Delete(_fastLaneSocket);
         _client.Dispose();
         _socketClient.Dispose();
     }

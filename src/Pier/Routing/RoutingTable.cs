@@ -11,7 +11,10 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
     public IReadOnlyList<ServiceRoute> Routes { get; } = routes;
 
     /// <summary>The service for a Host header: an exact host match first, then a service that takes every host.</summary>
-    public ServiceRoute? Match(string host)
+    public ServiceRoute? Match(string host) => Match(host.AsSpan());
+
+    /// <inheritdoc cref="Match(string)"/>
+    public ServiceRoute? Match(ReadOnlySpan<char> host)
     {
         var name = StripPort(host);
         ServiceRoute? catchAll = null;
@@ -29,9 +32,8 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
         return catchAll;
     }
 
-    private static ReadOnlySpan<char> StripPort(string host)
+    private static ReadOnlySpan<char> StripPort(ReadOnlySpan<char> span)
     {
-        var span = host.AsSpan();
         if (span.StartsWith("["))
         {
             var end = span.IndexOf(']');

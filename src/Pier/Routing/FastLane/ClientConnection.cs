@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.Text;
+
+namespace Pier.Routing.FastLane;
+
+/// <summary>
+/// A client's connection in a loop: reads request heads, runs one <see cref="Exchange"/> at a time
+/// (pipelined requests wait in the buffer), and writes answers back, holding the worker while the
+/// client's socket is full. A request the fast lane does not take turns the whole connection into a
+/// <see cref="KestrelTunnel"/>. Timeouts are Kestrel's: 10 s for a request head once it has begun
+/// (slowloris), 130 s of keep-alive between requests.
+/// </summary>
+internal sealed unsafe class ClientConnection : ILoopHandler
+{
+    private const int InputCapacity = 16 * 1024;
+    private const int RequestCapacity = 9 * 1024;
+    private const int OutCapacity = 33 * 1024;
+    private const long HeadTimeoutMilliseconds = 10_000, KeepAliveMilliseconds = 130_000;
+    private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
+
+    private enum State { Reading, Exchanging, Closed, Tunneled }
+
+    private readonly EventLoop _loop;
+    private readonly int _fd;
+    private readonly ClientAddress _address;
+    private readonly Exchange _exchange;
+    private byte[]? _input = ArrayPool<byte>.Shared.Rent(InputCapacity);
+    private byte[]? _request;
+    private byte[]? _out;
+    private int _start, _end;
+    private State _state;
+    private long _idleSince, _headSince;
+    private bool _dispatching, _readPaused, _closeAfter;
+    private uint _interest = Reading;
+
+    // What the socket has not taken yet: up to two pieces (a head with the start of the body, the rest of a read).
+    private byte[]? _pendingArray, _nextArray;
+    private int _pendingOffset, _pendingCount, _nextOffset, _nextCount;
+
+    public ClientConnection(EventLoop loop, int fd, ClientAddress address)
+    {
+        _loop = loop;
+        _fd = fd;
+        _address = address;
+        _exchange = new Exchange(this, loop);
+        _idleSince = loop.Now;
+    }
+
+    public void OnEvents(int fd, uint events)
+    {
+        if ((events & Native.EPOLLOUT) != 0)
+            Flush();
+        if (_state is State.Reading or State.Exchanging && !_readPaused && (events & (Reading | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+            Read();
+    }
+
+    private void Read()
+    {
+        var input = _input!;
+        if (_end == InputCapacity && _start > 0 && _state == State.Reading)
+            Compact();
+        if (_end == InputCapacity)
+        {
+            // Pipelined requests fill the buffer while one is answered: wait for it.
+            _readPaused = true;
+            UpdateInterest();
+            return;
+        }
+        nint n;
+        fixed (byte* bytes = input)
+            n = Native.recv(_fd, bytes + _end, InputCapacity - _end, 0);
+        if (n > 0)
+        {
+            if (_start == _end)
+                _headSince = _loop.Now;
+            _end += (int)n;
+            if (_state == State.Reading)
+                Dispatch();
+            return;
+        }
+        if (n < 0 && Native.Errno == Native.EAGAIN)
+            return;
+        Close();
+    }
+
+    private void Compact()
+    {
+        var input = _input!;
+        Buffer.BlockCopy(input, _start, input, 0, _end - _start);
+        _end -= _start;
+        _start = 0;
+    }
+
+    /// <summary>Starts an exchange for each complete head, as long as none is running.</summary>
+    private void Dispatch()
+    {
+        _dispatching = true;
+        try
+        {
+            while (_state == State.Reading)
+            {
+                if (_start == _end)
+                {
+                    _start = _end = 0;
+                    _idleSince = _loop.Now;
+                    if (_loop.Draining)
+                        Close();
+                    return;
+                }
+                var buffered = new ReadOnlySpan<byte>(_input, _start, _end - _start);
+                var end = buffered.IndexOf("\r\n\r\n"u8);
+                if (end < 0)
+                {
+                    if (_end == InputCapacity)
+                    {
+                        if (_start == 0)
+                            ToKestrel();  // a head this large is Kestrel's to refuse (431) or take
+                        else
+                            Compact();
+                    }
+                    return;
+                }
+                _request ??= ArrayPool<byte>.Shared.Rent(RequestCapacity);
+                var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _request, out var info);
+                var route = length < 0 ? null : Route(info);
+                if (route is null || !_loop.CanForward(route))
+                {
+                    ToKestrel();
+                    return;
+                }
+                _start += end + 4;
+                _state = State.Exchanging;
+                _closeAfter = info.Close;
+                _exchange.Start(route, _request, length, info);
+            }
+        }
+        finally
+        {
+            _dispatching = false;
+        }
+    }
+
+    /// <summary>
+    /// The service for the request's Host. Null (Kestrel answers) when no service takes the host: the
+    /// YARP path's 503 for that case stays in one place.
+    /// </summary>
+    private ServiceRoute? Route(RequestHead.Info info)
+    {
+        var host = new ReadOnlySpan<byte>(_request, info.Host.Start.Value, info.Host.End.Value - info.Host.Start.Value);
+        Span<char> chars = stackalloc char[host.Length];
+        Encoding.ASCII.GetChars(host, chars);
+        return _loop.Context.Table.Match(chars);
+    }
+
+    /// <summary>The exchange's answer is complete (or given up); the next request may start.</summary>
+    public void ExchangeDone(bool close, bool abort)
+    {
+        if (_state != State.Exchanging)
+            return;
+        _state = State.Reading;
+        if (abort)
+        {
+            Close();
+            return;
+        }
+        _closeAfter = close;
+        if (_pendingCount > 0)
+            return;  // Flush finishes the answer, then goes on
+        AfterAnswer();
+    }
+
+    private void AfterAnswer()
+    {
+        if (_closeAfter || _loop.Draining)
+        {
+            Close();
+            return;
+        }
+        ReturnExchangeBuffers();
+        if (_readPaused)
+        {
+            _readPaused = false;
+            UpdateInterest();
+        }
+        if (!_dispatching)
+            Dispatch();
+    }
+
+    /// <summary>Writes a worker's response head (rewritten) and the start of its body.</summary>
+    public bool SendHead(ReadOnlySpan<byte> head, bool close, byte[] body, int offset, int count)
+    {
+        var output = _out ??= ArrayPool<byte>.Shared.Rent(OutCapacity);
+        var length = ResponseHead.Rewrite(head, close, output);
+        if (length < 0)
+        {
+            Close();  // cannot happen: the buffer holds any head a worker connection can read, and 19 bytes more
+            return true;
+        }
+        if (count <= output.Length - length)
+        {
+            Buffer.BlockCopy(body, offset, output, length, count);
+            return Send(output, 0, length + count, null, 0, 0);
+        }
+        return Send(output, 0, length, body, offset, count);
+    }
+
+    public bool SendBytes(ReadOnlySpan<byte> bytes)
+    {
+        var output = _out ??= ArrayPool<byte>.Shared.Rent(OutCapacity);
+        if (_pendingCount > 0 || bytes.Length > output.Length)
+            return Send(bytes.ToArray(), 0, bytes.Length, null, 0, 0);
+        bytes.CopyTo(output);
+        return Send(output, 0, bytes.Length, null, 0, 0);
+    }
+
+    public bool SendBody(byte[] body, int offset, int count) => count == 0 || Send(body, offset, count, null, 0, 0);
+
+    private bool Send(byte[] first, int firstOffset, int firstCount, byte[]? second, int secondOffset, int secondCount)
+    {
+        if (_state is State.Closed)
+            return true;
+        var sent = SendSome(first, firstOffset, firstCount);
+        if (sent < 0)
+            return true;
+        if (sent == firstCount && second is not null)
+        {
+            var more = SendSome(second, secondOffset, secondCount);
+            if (more < 0)
+                return true;
+            if (more == secondCount)
+                return true;
+            (_pendingArray, _pendingOffset, _pendingCount) = (second, secondOffset + more, secondCount - more);
+            (_nextArray, _nextCount) = (null, 0);
+        }
+        else if (sent == firstCount)
+            return true;
+        else
+        {
+            (_pendingArray, _pendingOffset, _pendingCount) = (first, firstOffset + sent, firstCount - sent);
+            (_nextArray, _nextOffset, _nextCount) = (second, secondOffset, second is null ? 0 : secondCount);
+        }
+        UpdateInterest();
+        return false;
+    }
+
+    /// <summary>Bytes the socket took, or -1 when the connection is broken (it is closed).</summary>
+    private int SendSome(byte[] array, int offset, int count)
+    {
+        nint n;
+        fixed (byte* bytes = array)
+            n = Native.send(_fd, bytes + offset, count, Native.MSG_NOSIGNAL);
+        if (n >= 0)
+            return (int)n;
+        if (Native.Errno == Native.EAGAIN)
+            return 0;
+        Close();
+        return -1;
+    }
+
+    private void Flush()
+    {
+        while (_pendingCount > 0)
+        {
+            var n = SendSome(_pendingArray!, _pendingOffset, _pendingCount);
+            if (n <= 0)
+                return;
+            _pendingOffset += n;
+            _pendingCount -= n;
+            if (_pendingCount == 0)
+            {
+                (_pendingArray, _pendingOffset, _pendingCount) = (_nextArray, _nextOffset, _nextCount);
+                (_nextArray, _nextCount) = (null, 0);
+            }
+        }
+        _pendingArray = null;
+        UpdateInterest();
+        if (_state == State.Exchanging)
+            _exchange.ClientDrained();
+        else if (_state == State.Reading)
+            AfterAnswer();
+    }
+
+    private void UpdateInterest()
+    {
+        var interest = (_readPaused ? 0 : Reading) | (_pendingCount > 0 ? Native.EPOLLOUT : 0);
+        if (interest == _interest || _state is State.Closed or State.Tunneled)
+            return;
+        _interest = interest;
+        _loop.Watch(_fd, interest);
+    }
+
+    /// <summary>Hands the connection, with what it has buffered, to Kestrel through a tunnel.</summary>
+    private void ToKestrel()
+    {
+        var tunnel = KestrelTunnel.Open(_loop, _fd, _address, new ReadOnlySpan<byte>(_input, _start, _end - _start));
+        if (tunnel is null)
+        {
+            Close();
+            return;
+        }
+        _state = State.Tunneled;
+        _loop.Forget(this);
+        ReturnBuffers();
+    }
+
+    public void CloseIfIdle()
+    {
+        if (_state == State.Reading && _start == _end && _pendingCount == 0)
+            Close();
+    }
+
+    /// <summary>Once a second: a head begun 10 s ago gets a 408; a connection idle for 130 s is closed.</summary>
+    public void CheckTimeouts(long now)
+    {
+        switch (_state)
+        {
+            case State.Reading when _start < _end && now - _headSince >= HeadTimeoutMilliseconds:
+                _closeAfter = true;
+                SendBytes(Responses.Empty(408, close: true));
+                if (_pendingCount == 0)
+                    Close();
+                break;
+            case State.Reading when _start == _end && _pendingCount == 0 && now - _idleSince >= KeepAliveMilliseconds:
+                Close();
+                break;
+            case State.Exchanging:
+                _exchange.CheckTimeout(now);
+                break;
+        }
+    }
+
+    public void Abort() => Close();
+
+    public void Close()
+    {
+        if (_state is State.Closed or State.Tunneled)
+            return;
+        var wasExchanging = _state == State.Exchanging;
+        _state = State.Closed;
+        if (wasExchanging)
+            _exchange.Abandon();
+        _loop.Forget(this);
+        _loop.Close(_fd);
+        ReturnBuffers();
+    }
+
+    private void ReturnExchangeBuffers()
+    {
+        if (_out is not null && _pendingCount == 0)
+        {
+            ArrayPool<byte>.Shared.Return(_out);
+            _out = null;
+        }
+    }
+
+    private void ReturnBuffers()
+    {
+        _pendingArray = _nextArray = null;
+        _pendingCount = _nextCount = 0;
+        foreach (var buffer in new[] { _input, _request, _out })
+            if (buffer is not null)
+                ArrayPool<byte>.Shared.Return(buffer);
+        _input = _request = _out = null;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Pier.Routing.FastLane;
+
+/// <summary>
+/// One thread with its own epoll set. It accepts from the shared listening socket (EPOLLEXCLUSIVE, so
+/// one loop wakes per connection) and owns every connection it accepts, and the connections to workers
+/// that their requests use: a request never leaves the thread, as in nginx's worker processes. Other
+/// threads reach a loop only through <see cref="Post"/>.
+/// </summary>
+internal sealed unsafe class EventLoop : ILoopHandler
+{
+    private const int SweepMilliseconds = 1000;
+
+    private readonly int _epoll;
+    private readonly int _wakeup;
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly Dictionary<Destination, Stack<WorkerConnection>> _idle = new();
+    private readonly Dictionary<Destination, WorkerAddress?> _addresses = new();
+    private readonly Dictionary<ServiceRoute, bool> _routes = new();
+    private readonly HashSet<ClientConnection> _clients = new();
+    private readonly HashSet<KestrelTunnel> _tunnels = new();
+    private ILoopHandler?[] _handlers = new ILoopHandler?[1024];
+    private uint[] _ids = new uint[1024];
+    private int _listener = -1;
+    private uint _nextId;
+    private long _lastSweep;
+    private volatile bool _stopped;
+
+    public EventLoop(FastLaneContext context)
+    {
+        Context = context;
+        _epoll = Check(Native.epoll_create1(Native.EFD_CLOEXEC), "epoll_create1");
+        _wakeup = Check(Native.eventfd(0, Native.EFD_NONBLOCK | Native.EFD_CLOEXEC), "eventfd");
+        Register(_wakeup, this, Native.EPOLLIN);
+    }
+
+    public FastLaneContext Context { get; }
+
+    /// <summary>Milliseconds of <see cref="Environment.TickCount64"/>, read once per wake-up.</summary>
+    public long Now { get; private set; } = Environment.TickCount64;
+
+    /// <summary>True once the front door drains: no new connections, none kept alive.</summary>
+    public bool Draining { get; private set; }
+
+    public void Listen(int listener)
+    {
+        _listener = listener;
+        Register(listener, this, Native.EPOLLIN | Native.EPOLLEXCLUSIVE);
+    }
+
+    public void Run()
+    {
+        const int max = 256;
+        var events = stackalloc Native.EpollEvent[max];
+        while (!_stopped)
+        {
+            var n = Native.epoll_wait(_epoll, events, max, SweepMilliseconds);
+            Now = Environment.TickCount64;
+            if (n < 0 && Native.Errno != Native.EINTR)
+                throw new IOException($"epoll_wait failed: errno {Native.Errno}");
+            for (var i = 0; i < n; i++)
+            {
+                var fd = (int)(uint)events[i].Data;
+                var id = (uint)(events[i].Data >> 32);
+                if (fd < _handlers.Length && _ids[fd] == id && _handlers[fd] is { } handler)
+                    Dispatch(handler, fd, events[i].Events);
+            }
+            if (Now - _lastSweep >= SweepMilliseconds)
+            {
+                _lastSweep = Now;
+                Sweep();
+            }
+        }
+        foreach (var client in _clients.ToArray())
+            client.Close();
+        foreach (var tunnel in _tunnels.ToArray())
+            tunnel.Close();
+        foreach (var pool in _idle.Values)
+            while (pool.TryPop(out var idle))
+                idle.Close();
+        Native.close(_wakeup);
+        Native.close(_epoll);
+    }
+
+    private void Dispatch(ILoopHandler handler, int fd, uint events)
+    {
+        try
+        {
+            handler.OnEvents(fd, events);
+        }
+        catch (Exception e)
+        {
+            // A bug must cost one connection, not Pier and every worker it supervises.
+            Context.LogFailure($"fast lane: internal error, connection closed: {e}");
+            try
+            {
+                handler.Abort();
+            }
+            catch (Exception again)
+            {
+                Context.LogFailure($"fast lane: closing after the error failed too: {again.Message}");
+            }
+        }
+    }
+
+    public void Abort()
+    {
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread.</summary>
+    public void Post(Action action)
+    {
+        _posted.Enqueue(action);
+        ulong one = 1;
+        Native.write(_wakeup, (byte*)&one, sizeof(ulong));
+    }
+
+    public void OnEvents(int fd, uint events)
+    {
+        if (fd == _listener)
+        {
+            Accept();
+            return;
+        }
+        ulong count;
+        Native.read(_wakeup, (byte*)&count, sizeof(ulong));
+        while (_posted.TryDequeue(out var action))
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                Context.LogFailure($"fast lane: internal error: {e}");
+            }
+        }
+    }
+
+    private void Accept()
+    {
+        var address = stackalloc byte[Native.AddressCapacity];
+        for (var accepted = 0; accepted < 64 && !Draining; accepted++)
+        {
+            var length = Native.AddressCapacity;
+            var fd = Native.accept4(_listener, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
+            if (fd < 0)
+                return;
+            if (address[0] != Native.AF_UNIX)
+                Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+            var client = new ClientConnection(this, fd, ClientAddress.Parse(new ReadOnlySpan<byte>(address, length)));
+            _clients.Add(client);
+            Register(fd, client, Native.EPOLLIN | Native.EPOLLRDHUP);
+        }
+    }
+
+    public void Forget(ClientConnection client) => _clients.Remove(client);
+
+    public void Add(KestrelTunnel tunnel) => _tunnels.Add(tunnel);
+
+    public void Forget(KestrelTunnel tunnel) => _tunnels.Remove(tunnel);
+
+    /// <summary>Client connections and tunnels still open.</summary>
+    public int OpenCount => _clients.Count + _tunnels.Count;
+
+    /// <summary>Stops accepting and closes idle connections; the others close after their answer.</summary>
+    public void Drain()
+    {
+        Draining = true;
+        if (_listener >= 0)
+        {
+            Native.epoll_ctl(_epoll, Native.EPOLL_CTL_DEL, _listener, null);
+            _handlers[_listener] = null;
+            _listener = -1;
+        }
+        foreach (var client in _clients.ToArray())
+            client.CloseIfIdle();
+    }
+
+    /// <summary>Ends the loop after this wake-up; whatever is still open is closed.</summary>
+    public void Stop() => _stopped = true;
+
+    private void Sweep()
+    {
+        foreach (var client in _clients.ToArray())
+            client.CheckTimeouts(Now);
+        // Pools of workers that left the routing table (their connections close when the worker exits).
+        if (_idle.Count > 0)
+        {
+            var live = Context.Table.Routes.SelectMany(r => r.Destinations).ToHashSet();
+            foreach (var (destination, pool) in _idle.Where(p => !live.Contains(p.Key)).ToArray())
+            {
+                while (pool.TryPop(out var idle))
+                    idle.Close();
+                _idle.Remove(destination);
+                _addresses.Remove(destination);
+            }
+        }
+    }
+
+    /// <summary>The socket address of a destination, or null when the fast lane cannot reach it itself.</summary>
+    public WorkerAddress? AddressOf(Destination destination)
+    {
+        if (!_addresses.TryGetValue(destination, out var address))
+            _addresses[destination] = address = WorkerAddress.Of(destination);
+        return address;
+    }
+
+    /// <summary>
+    /// True when the fast lane can reach every destination of the route itself; a route to an upstream
+    /// named by host name or over HTTPS is left to YARP.
+    /// </summary>
+    public bool CanForward(ServiceRoute route)
+    {
+        if (!_routes.TryGetValue(route, out var can))
+        {
+            if (_routes.Count > 64)
+                _routes.Clear();  // routes of snapshots long replaced
+            _routes[route] = can = route.Destinations.All(d => AddressOf(d) is not null);
+        }
+        return can;
+    }
+
+    /// <summary>A kept-alive connection to the destination, or null.</summary>
+    public WorkerConnection? TakeIdle(Destination destination)
+    {
+        if (!_idle.TryGetValue(destination, out var pool))
+            return null;
+        while (pool.TryPop(out var idle))
+            if (!idle.Closed)
+                return idle;
+        return null;
+    }
+
+    public void ReturnIdle(WorkerConnection connection)
+    {
+        if (Draining)
+        {
+            connection.Close();
+            return;
+        }
+        if (!_idle.TryGetValue(connection.Destination, out var pool))
+            _idle[connection.Destination] = pool = new Stack<WorkerConnection>();
+        pool.Push(connection);
+    }
+
+    public void Register(int fd, ILoopHandler handler, uint events)
+    {
+        if (fd >= _handlers.Length)
+        {
+            var size = _handlers.Length;
+            while (size <= fd)
+                size *= 2;
+            Array.Resize(ref _handlers, size);
+            Array.Resize(ref _ids, size);
+        }
+        _handlers[fd] = handler;
+        _ids[fd] = ++_nextId;
+        Control(Native.EPOLL_CTL_ADD, fd, events);
+    }
+
+    /// <summary>Hands a registered descriptor to another handler (a client connection becoming a tunnel).</summary>
+    public void Reassign(int fd, ILoopHandler handler) => _handlers[fd] = handler;
+
+    public void Watch(int fd, uint events) => Control(Native.EPOLL_CTL_MOD, fd, events);
+
+    /// <summary>Closes a descriptor and forgets its handler; a late event for it is dropped by its id.</summary>
+    public void Close(int fd)
+    {
+        if (fd < _handlers.Length)
+        {
+            _handlers[fd] = null;
+            _ids[fd] = 0;
+        }
+        Native.close(fd);
+    }
+
+    private void Control(int op, int fd, uint events)
+    {
+        var e = new Native.EpollEvent { Events = events, Data = (uint)fd | ((ulong)_ids[fd] << 32) };
+        Native.epoll_ctl(_epoll, op, fd, &e);
+    }
+
+    private static int Check(int result, string call) =>
+        result >= 0 ? result : throw new IOException($"{call} failed: errno {Marshal.GetLastPInvokeError()}");
+}

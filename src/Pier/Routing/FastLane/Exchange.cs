@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Text;
+using Pier.Resources;
+
+namespace Pier.Routing.FastLane;
+
+/// <summary>
+/// One request through the fast lane, from its head to the end of its answer: picks a worker, sends,
+/// and when an attempt fails decides as <see cref="FrontDoor"/> does whether another worker may have the
+/// request (same rules, same log lines, same metrics). A client connection reuses its exchange.
+/// </summary>
+internal sealed class Exchange(ClientConnection client, EventLoop loop)
+{
+    private const int MaxAttempts = 3;
+    private const long ActivityTimeoutMilliseconds = 5 * 60 * 1000;
+
+    // A worker's process is gone microseconds after its exit resets its connections; this is ample.
+    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
+
+    private ServiceRoute _route = null!;
+    private byte[] _request = [];
+    private int _requestLength;
+    private RequestHead.Info _info;
+    private long _started, _attemptStarted;
+    private int _attempts, _brokenAttempts, _written, _status, _generation;
+    private List<Destination>? _failed;
+    private List<string>? _failures;
+    private Destination? _destination;
+    private PierMetrics.WorkerRequest _workerRequest;
+    private WorkerConnection? _worker;
+    private bool _responseStarted, _closeAfter, _resent, _attemptOpen;
+
+    public bool IsHeadRequest => _info.IsHead;
+
+    /// <summary><see cref="EventLoop.Now"/> when the worker or the client last made progress.</summary>
+    public long LastActivity { get; private set; }
+
+    private PierMetrics Metrics => loop.Context.Metrics;
+
+    public void Start(ServiceRoute route, byte[] request, int length, RequestHead.Info info)
+    {
+        _route = route;
+        _request = request;
+        _requestLength = length;
+        _info = info;
+        _attempts = _brokenAttempts = _written = 0;
+        _destination = null;
+        _status = 0;
+        _failed = null;
+        _failures = null;
+        _responseStarted = _resent = false;
+        _closeAfter = info.Close;
+        _started = Stopwatch.GetTimestamp();
+        LastActivity = loop.Now;
+        Metrics.RequestStarted(route.Service);
+        Attempt(route.Destinations);
+    }
+
+    public void Touch() => LastActivity = loop.Now;
+
+    private void Attempt(Destination[] destinations)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var destination = PowerOfTwoChoices.Pick(destinations, _failed, now);
+        if (destination is null)
+        {
+            if (_failed is null)
+                Unavailable($"no worker of service '{_route.Service}' is ready");
+            else
+                GiveUp(502, "no other worker was ready");
+            return;
+        }
+        _attempts++;
+        _destination = destination;
+        _attemptStarted = now;
+        _written = 0;  // per attempt, as RequestDelivery on the YARP path
+        _attemptOpen = true;
+        destination.Begin();
+        _workerRequest = Metrics.StartWorkerRequest(_route.Service, destination.WorkerId);
+        Send(loop.TakeIdle(destination));
+    }
+
+    private void Send(WorkerConnection? worker)
+    {
+        var destination = _destination!;
+        if (worker is null && loop.AddressOf(destination) is { } address)
+        {
+            worker = WorkerConnection.Connect(loop, destination, address, out var error);
+            if (worker is null)
+            {
+                Failed(WorkerFailure.Refused, error, reused: false);
+                return;
+            }
+        }
+        if (worker is null)
+        {
+            Failed(WorkerFailure.Refused, Native.ENOENT, reused: false);
+            return;
+        }
+        _worker = worker;
+        worker.Start(this, _request, _requestLength);
+    }
+
+    public void RequestWritten() => _written++;
+
+    public bool DeliverInterim(ReadOnlySpan<byte> head)
+    {
+        Touch();
+        return client.SendBytes(head);
+    }
+
+    public bool DeliverHead(ReadOnlySpan<byte> head, ResponseHead.Info info, byte[] body, int offset, int count)
+    {
+        Touch();
+        _responseStarted = true;
+        _status = info.Status;
+        _closeAfter |= info.Framing == ResponseHead.Framing.UntilClose || loop.Draining;
+        return client.SendHead(head, _closeAfter, body, offset, count);
+    }
+
+    public bool DeliverBody(byte[] body, int offset, int count)
+    {
+        Touch();
+        return client.SendBody(body, offset, count);
+    }
+
+    /// <summary>The client's socket took what it was given; the worker may read on.</summary>
+    public void ClientDrained()
+    {
+        Touch();
+        _worker?.Resume();
+    }
+
+    public void WorkerFinished()
+    {
+        _worker = null;
+        EndAttempt();
+        Finish(_status);
+    }
+
+    public void WorkerFailed(WorkerConnection worker, WorkerFailure failure, int error)
+    {
+        _worker = null;
+        Failed(failure, error, worker.Reused);
+    }
+
+    private void Failed(WorkerFailure failure, int error, bool reused)
+    {
+        var destination = _destination!;
+        if (_responseStarted)
+        {
+            Note(destination, Describe(failure, error, sent: true, refused: false));
+            EndAttempt();
+            Log("the response had begun");
+            var status = _status;
+            Finish(status, abort: true);
+            return;
+        }
+        // A kept-alive connection that the worker closed meanwhile: sent again once on a new connection,
+        // as SocketsHttpHandler does on the YARP path.
+        if (reused && failure is WorkerFailure.Closed or WorkerFailure.Reset && _written <= 1 && !_resent)
+        {
+            _resent = true;
+            Send(null);
+            return;
+        }
+        _resent = false;
+        var refused = failure == WorkerFailure.Refused;
+        var sent = _written > 0;
+        if (refused)
+            destination.MarkRefused(_attemptStarted);
+        Note(destination, Describe(failure, error, sent, refused));
+        EndAttempt();
+        var unseen = refused && !sent;
+        var canRetry = unseen || (_info.Idempotent && failure != WorkerFailure.InvalidResponse);
+        // The rules of FrontDoor.ForwardToRouteAsync: a request that broke a worker mid-way is tried on one
+        // other worker only; a worker being stopped, or a reset from a worker that lives on, is not the request's doing.
+        if (!unseen && !destination.IsRetiring && failure == WorkerFailure.Reset && _written <= 1)
+        {
+            var generation = _generation;
+            _ = destination.DiesWithinAsync(ResetGrace).ContinueWith(dies => loop.Post(() =>
+            {
+                if (generation == _generation)
+                    Decide(canRetry, notTheRequest: !dies.Result);
+            }), TaskScheduler.Default);
+            return;
+        }
+        Decide(canRetry, unseen || destination.IsRetiring);
+    }
+
+    private void Decide(bool canRetry, bool notTheRequest)
+    {
+        if (!canRetry || (!notTheRequest && _brokenAttempts++ > 0))
+        {
+            GiveUp(502, canRetry ? "two workers broke on it" : "it may not be retried");
+            return;
+        }
+        (_failed ??= []).Add(_destination!);
+        if (_attempts >= MaxAttempts)
+        {
+            GiveUp(502, "no attempt was left");
+            return;
+        }
+        // A retry picks among the workers in rotation now, as on the YARP path.
+        Attempt(loop.Context.Table.Match(Host)?.Destinations ?? []);
+    }
+
+    /// <summary>Called once a second: a worker silent for 5 minutes gets the request's 504 (YARP's ActivityTimeout).</summary>
+    public void CheckTimeout(long now)
+    {
+        if (_worker is null || now - LastActivity < ActivityTimeoutMilliseconds)
+            return;
+        var worker = _worker;
+        _worker = null;
+        worker.Abandon();
+        Note(_destination!, $"RequestTimedOut: no answer for {ActivityTimeoutMilliseconds / 1000} s, {(_written > 0 ? "after" : "before")} the request was sent");
+        EndAttempt();
+        if (_responseStarted)
+        {
+            Log("the response had begun");
+            Finish(_status, abort: true);
+            return;
+        }
+        GiveUp(504, "it may not be retried");
+    }
+
+    /// <summary>The client went away: the worker's answer has nowhere to go.</summary>
+    public void Abandon()
+    {
+        _worker?.Abandon();
+        _worker = null;
+        EndAttempt();
+        _generation++;
+        Metrics.RequestFinished(_route.Service, _responseStarted ? _status : 499, Stopwatch.GetElapsedTime(_started));
+    }
+
+    private void Unavailable(string message)
+    {
+        _status = 503;
+        _responseStarted = true;
+        _closeAfter |= loop.Draining;
+        client.SendBytes(Responses.Unavailable(message, _closeAfter));
+        Finish(503);
+    }
+
+    private void GiveUp(int status, string why)
+    {
+        _status = status;
+        _responseStarted = true;
+        Log(why);
+        _closeAfter |= loop.Draining;
+        client.SendBytes(Responses.Empty(status, _closeAfter));
+        Finish(status);
+    }
+
+    private void EndAttempt()
+    {
+        if (!_attemptOpen)
+            return;
+        _attemptOpen = false;
+        _destination!.End();
+        _workerRequest.Dispose();
+    }
+
+    private void Finish(int status, bool abort = false)
+    {
+        _generation++;
+        Metrics.RequestFinished(_route.Service, status, Stopwatch.GetElapsedTime(_started));
+        client.ExchangeDone(_closeAfter || abort, abort);
+    }
+
+    private void Note(Destination destination, string what) =>
+        (_failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {what}, {Stopwatch.GetElapsedTime(_attemptStarted).TotalMilliseconds:0} ms in");
+
+    /// <summary>The line FrontDoor.LogFailure writes, for the operator's proxy log.</summary>
+    private void Log(string why) =>
+        loop.Context.LogFailure($"{Encoding.ASCII.GetString(_request.AsSpan(_info.Method))} {Host}{Encoding.ASCII.GetString(_request.AsSpan(_info.Path))} " +
+            $"answered {_status} ({why}): {string.Join("; then ", _failures ?? [])}");
+
+    private string Host => Encoding.ASCII.GetString(_request.AsSpan(_info.Host));
+
+    /// <summary>What went wrong with one attempt, in the words of the YARP path's log lines.</summary>
+    private static string Describe(WorkerFailure failure, int error, bool sent, bool refused)
+    {
+        if (refused)
+            return sent ? "the connection closed without an answer, and a new one was refused (the worker had exited)" : "connection refused";
+        var detail = failure switch
+        {
+            WorkerFailure.Reset => "the worker reset the connection",
+            WorkerFailure.InvalidResponse => "the worker's answer is not valid HTTP/1.1",
+            _ => error == 0 ? "the worker closed the connection without an answer" : $"the connection failed (errno {error})",
+        };
+        return $"Request: {detail}, {(sent ? "after the request was sent" : "before the request was sent")}";
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text;
+
+namespace Pier.Routing.FastLane;
+
+/// <summary>
+/// A client connection that the fast lane passed to Kestrel (a body, an upgrade, HTTP/1.0 or 2, a head
+/// Kestrel must refuse…): bytes are copied both ways between the client and Kestrel's internal socket,
+/// after one preamble line that tells Kestrel who the client is (<see cref="TunnelPreamble"/>). Kestrel
+/// owns the HTTP from here on, timeouts included; the tunnel ends when either side closes.
+/// </summary>
+internal sealed unsafe class KestrelTunnel : ILoopHandler
+{
+    // A client's whole buffered head (16 KiB at most) and the preamble fit at once.
+    private const int Capacity = 16 * 1024 + 256;
+    private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
+
+    private readonly EventLoop _loop;
+    private readonly Side _client;
+    private readonly Side _kestrel;
+    private bool _closed;
+
+    private KestrelTunnel(EventLoop loop, int clientFd, int kestrelFd)
+    {
+        _loop = loop;
+        _client = new Side(clientFd);
+        _kestrel = new Side(kestrelFd);
+    }
+
+    /// <summary>
+    /// Connects to Kestrel and sends it the preamble and what the client sent so far; null when Kestrel's
+    /// socket cannot be reached (the client connection is then closed by the caller).
+    /// </summary>
+    public static KestrelTunnel? Open(EventLoop loop, int clientFd, ClientAddress client, ReadOnlySpan<byte> buffered)
+    {
+        var kestrel = loop.Context.Kestrel;
+        var fd = Native.StreamSocket(Native.AF_UNIX);
+        if (fd < 0)
+            return null;
+        int result;
+        fixed (byte* sockaddr = kestrel.Sockaddr)
+            result = Native.connect(fd, sockaddr, kestrel.Sockaddr.Length);
+        if (result < 0 && Native.Errno != Native.EINPROGRESS)
+        {
+            Native.close(fd);
+            return null;
+        }
+        var tunnel = new KestrelTunnel(loop, clientFd, fd);
+        var preamble = TunnelPreamble.Format(client.Address, client.Port);
+        var up = tunnel._client.Buffer;
+        var length = Encoding.ASCII.GetBytes(preamble, up);
+        buffered.CopyTo(up.AsSpan(length));
+        tunnel._client.Count = length + buffered.Length;
+        loop.Reassign(clientFd, tunnel);
+        loop.Register(fd, tunnel, Reading | Native.EPOLLOUT);
+        loop.Add(tunnel);
+        tunnel.Pump();
+        return tunnel;
+    }
+
+    public void OnEvents(int fd, uint events)
+    {
+        if (_closed)
+            return;
+        var side = fd == _client.Fd ? _client : _kestrel;
+        if ((events & (Reading | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+            side.Readable = true;
+        Pump();
+    }
+
+    /// <summary>Moves what each side has read to the other, reading again once a side's buffer is empty.</summary>
+    private void Pump()
+    {
+        if (!Move(_client, _kestrel) || !Move(_kestrel, _client))
+        {
+            Close();
+            return;
+        }
+        if (_client.Ended && _client.Count == 0 && _kestrel.Ended && _kestrel.Count == 0)
+        {
+            Close();
+            return;
+        }
+        Watch(_client, _kestrel);
+        Watch(_kestrel, _client);
+    }
+
+    /// <summary>Reads from <paramref name="from"/> and writes to <paramref name="to"/>; false when the tunnel is broken.</summary>
+    private static bool Move(Side from, Side to)
+    {
+        while (true)
+        {
+            if (from.Count > 0)
+            {
+                nint sent;
+                fixed (byte* bytes = from.Buffer)
+                    sent = Native.send(to.Fd, bytes + from.Offset, from.Count, Native.MSG_NOSIGNAL);
+                if (sent < 0)
+                    return Native.Errno == Native.EAGAIN;
+                from.Offset += (int)sent;
+                from.Count -= (int)sent;
+                if (from.Count > 0)
+                    return true;
+                from.Offset = 0;
+            }
+            if (from.Ended)
+            {
+                if (!to.WriteShut)
+                {
+                    to.WriteShut = true;
+                    Native.shutdown(to.Fd, Native.SHUT_WR);
+                }
+                return true;
+            }
+            if (!from.Readable)
+                return true;
+            nint read;
+            fixed (byte* bytes = from.Buffer)
+                read = Native.recv(from.Fd, bytes, Capacity, 0);
+            if (read > 0)
+            {
+                from.Count = (int)read;
+                continue;
+            }
+            if (read < 0 && Native.Errno == Native.EAGAIN)
+            {
+                from.Readable = false;
+                return true;
+            }
+            if (read < 0)
+                return false;
+            from.Ended = true;
+        }
+    }
+
+    private void Watch(Side side, Side other)
+    {
+        var interest = (side.Ended || side.Count > 0 ? 0 : Reading) | (other.Count > 0 ? Native.EPOLLOUT : 0);
+        if (interest == side.Interest)
+            return;
+        side.Interest = interest;
+        _loop.Watch(side.Fd, interest);
+    }
+
+    public void Abort() => Close();
+
+    public void Close()
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        _loop.Forget(this);
+        _loop.Close(_client.Fd);
+        _loop.Close(_kestrel.Fd);
+    }
+
+    /// <summary>One socket of the tunnel and the bytes read from it that the other has not taken yet.</summary>
+    private sealed class Side(int fd)
+    {
+        public readonly int Fd = fd;
+        public readonly byte[] Buffer = new byte[Capacity];
+        public int Offset, Count;
+        public bool Readable = true, Ended, WriteShut;
+        public uint Interest = uint.MaxValue;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Pier.Routing.FastLane;
+
+/// <summary>How one attempt to reach a worker went wrong.</summary>
+internal enum WorkerFailure
+{
+    /// <summary>connect(2) failed: nothing listens (the worker is gone or not yet there).</summary>
+    Refused,
+
+    /// <summary>The worker closed the connection before its answer was complete.</summary>
+    Closed,
+
+    /// <summary>The connection was reset.</summary>
+    Reset,
+
+    /// <summary>What came back is not HTTP/1.x, or its head is too large.</summary>
+    InvalidResponse,
+}

@@ -1,0 +1,28 @@
+using System.Net;
+using Pier.Routing.FastLane;
+
+namespace Pier.Tests.Routing.FastLane;
+
+public sealed class TunnelPreambleTests
+{
+    [Theory]
+    [InlineData("127.0.0.1", 50412)]
+    [InlineData("2001:db8::7", 443)]
+    public void TheClientsAddress_GoesThroughThePreamble(string address, int port)
+    {
+        var line = TunnelPreamble.Format(IPAddress.Parse(address), port);
+
+        Assert.EndsWith("\r\n", line);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), TunnelPreamble.Parse(line.TrimEnd('\n')));
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r")]
+    [InlineData("PIER-CLIENT 127.0.0.1\r")]
+    [InlineData("PIER-CLIENT nonsense 80\r")]
+    [InlineData("PIER-CLIENT 127.0.0.1 70000\r")]
+    public void AnythingElse_IsNoPreamble(string line)
+    {
+        Assert.Null(TunnelPreamble.Parse(line));
+    }
+}
