@@ -424,7 +424,7 @@ internal sealed class PierHost
                         _ = RecycleAsync(worker, usage.Workers[pid].MemoryBytes, say);
                 }
                 Autoscale(usage, say);
-                if (_heapTrim.Tick(GC.GetTotalAllocatedBytes()))
+                if (_heapTrim.Tick(GC.GetTotalAllocatedBytes(), _metrics.RequestsAnswered))
                     GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
         }

@@ -27,6 +27,7 @@ internal sealed class PierMetrics
     private readonly Gauge _hostMemoryAvailable;
     private readonly Gauge _hostMemoryTotal;
     private HashSet<(string Service, string Worker)> _workers = new();
+    private long _answered;
 
     public PierMetrics()
     {
@@ -66,8 +67,12 @@ internal sealed class PierMetrics
         return (requests, serverErrors);
     }
 
+    /// <summary>Requests the front door has answered since Pier started, all services together.</summary>
+    public long RequestsAnswered => Interlocked.Read(ref _answered);
+
     public void RequestFinished(string service, int statusCode, TimeSpan elapsed)
     {
+        Interlocked.Increment(ref _answered);
         _inFlight.WithLabels(service).Dec();
         _requests.WithLabels(service, StatusClasses[Math.Clamp(statusCode / 100 - 1, 0, 4)]).Inc();
         _duration.WithLabels(service).Observe(elapsed.TotalSeconds);

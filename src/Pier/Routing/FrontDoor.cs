@@ -149,12 +149,19 @@ internal sealed class FrontDoor : IAsyncDisposable
             _fastLane = FastLane.FastLane.Start(_listen, _fastLaneContext);
     }
 
-    /// <summary>Stops accepting and waits for requests in flight, up to the drain timeout.</summary>
+    /// <summary>
+    /// Stops accepting and waits for requests in flight, up to the drain timeout: the fast lane's first, while
+    /// Kestrel still takes what the fast lane hands on, then Kestrel's.
+    /// </summary>
     public async Task StopAsync()
     {
         var fastLane = _fastLane;
         _fastLane = null;
-        await Task.WhenAll(fastLane?.StopAsync(_drainTimeout) ?? Task.CompletedTask, _app.StopAsync());
+        if (fastLane is not null)
+            await fastLane.DrainAsync(_drainTimeout);
+        await _app.StopAsync();
+        if (fastLane is not null)
+            await fastLane.StopAsync();
     }
 
     /// <summary>

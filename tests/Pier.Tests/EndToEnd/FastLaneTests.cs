@@ -88,7 +88,16 @@ public sealed class FastLaneTests
         dir.Write("shapes.py", Shapes);
         dir.Write("pier.yaml", TestConfigs.FastApi("fast-lane", port, workers: 1, run: $"{environment}/usr/bin/python3 shapes.py", dir: dir.Path));
         var pier = PierProcess.Start(dir);
-        await pier.WaitForReadyAsync("web", 1);
+        try
+        {
+            await pier.WaitForReadyAsync("web", 1);
+        }
+        catch
+        {
+            await pier.DisposeAsync();
+            dir.Dispose();
+            throw;
+        }
         return (dir, pier, port);
     }
 
@@ -239,6 +248,51 @@ public sealed class FastLaneTests
         }
 
         Assert.DoesNotContain("answered", pier.Output);
+    }
+
+    /// <summary>
+    /// Kestrel answers a tunnelled HTTP/1.0 request and closes its side; the client keeps its own open and
+    /// reads nothing. Its sockets must not wake the loops in a spin (epoll reports hang-ups even for a
+    /// socket that asks for no events).
+    /// </summary>
+    [Fact]
+    public async Task ConnectionsLeftHalfDone_CostPierNoCpu()
+    {
+        var (dir, pier, port) = await StartAsync();
+        using var _ = dir;
+        await using var __ = pier;
+        var idle = new List<RawConnection>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var tunnelled = await RawConnection.OpenAsync(port);
+                await tunnelled.SendAsync("GET / HTTP/1.0\r\n\r\n");
+                idle.Add(tunnelled);
+                var slowReader = await RawConnection.OpenAsync(port, receiveBuffer: 4096);
+                await slowReader.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                idle.Add(slowReader);
+            }
+            await Task.Delay(1000);
+
+            var before = CpuTicks(pier.Pid);
+            await Task.Delay(2000);
+            var used = (CpuTicks(pier.Pid) - before) / 100.0;
+
+            Assert.True(used < 0.3, $"Pier used {used:0.00} s of CPU in 2 s with only idle connections");
+        }
+        finally
+        {
+            foreach (var connection in idle)
+                connection.Dispose();
+        }
+    }
+
+    private static long CpuTicks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 
     [Fact]

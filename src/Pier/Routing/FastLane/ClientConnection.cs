@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Pier.Routing.FastLane;
@@ -12,9 +11,9 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed unsafe class ClientConnection : ILoopHandler
 {
-    private const int InputCapacity = 16 * 1024;
-    private const int RequestCapacity = 9 * 1024;
-    private const int OutCapacity = 33 * 1024;
+    public const int InputCapacity = 16 * 1024;
+    public const int RequestCapacity = 9 * 1024;
+    public const int OutCapacity = 33 * 1024;
     private const long HeadTimeoutMilliseconds = 10_000, KeepAliveMilliseconds = 130_000;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
@@ -24,12 +23,12 @@ internal sealed unsafe class ClientConnection : ILoopHandler
     private readonly int _fd;
     private readonly ClientAddress _address;
     private readonly Exchange _exchange;
-    private byte[]? _input = ArrayPool<byte>.Shared.Rent(InputCapacity);
+    private byte[]? _input;
     private byte[]? _request;
     private byte[]? _out;
     private int _start, _end;
     private State _state;
-    private long _idleSince, _headSince;
+    private long _idleSince, _headSince, _lastWrite;
     private bool _dispatching, _readPaused, _closeAfter;
     private uint _interest = Reading;
 
@@ -44,10 +43,17 @@ internal sealed unsafe class ClientConnection : ILoopHandler
         _address = address;
         _exchange = new Exchange(this, loop);
         _idleSince = loop.Now;
+        _input = loop.Inputs.Take();
     }
 
     public void OnEvents(int fd, uint events)
     {
+        if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+        {
+            // Reset, or closed both ways: nothing more can be read or written.
+            Close();
+            return;
+        }
         if ((events & Native.EPOLLOUT) != 0)
             Flush();
         if (_state is State.Reading or State.Exchanging && !_readPaused && (events & (Reading | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
@@ -97,7 +103,8 @@ internal sealed unsafe class ClientConnection : ILoopHandler
         _dispatching = true;
         try
         {
-            while (_state == State.Reading)
+            // An answer still being written comes first: Flush goes on from here once it is out.
+            while (_state == State.Reading && _pendingCount == 0)
             {
                 if (_start == _end)
                 {
@@ -120,7 +127,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
                     }
                     return;
                 }
-                _request ??= ArrayPool<byte>.Shared.Rent(RequestCapacity);
+                _request ??= _loop.Requests.Take();
                 var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _request, out var info);
                 var route = length < 0 ? null : Route(info);
                 if (route is null || !_loop.CanForward(route))
@@ -177,6 +184,8 @@ internal sealed unsafe class ClientConnection : ILoopHandler
             return;
         }
         ReturnExchangeBuffers();
+        if (_start < _end)
+            _headSince = _loop.Now;  // a pipelined head: its 10 s start now
         if (_readPaused)
         {
             _readPaused = false;
@@ -189,7 +198,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
     /// <summary>Writes a worker's response head (rewritten) and the start of its body.</summary>
     public bool SendHead(ReadOnlySpan<byte> head, bool close, byte[] body, int offset, int count)
     {
-        var output = _out ??= ArrayPool<byte>.Shared.Rent(OutCapacity);
+        var output = _out ??= _loop.Answers.Take();
         var length = ResponseHead.Rewrite(head, close, output);
         if (length < 0)
         {
@@ -206,7 +215,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
 
     public bool SendBytes(ReadOnlySpan<byte> bytes)
     {
-        var output = _out ??= ArrayPool<byte>.Shared.Rent(OutCapacity);
+        var output = _out ??= _loop.Answers.Take();
         if (_pendingCount > 0 || bytes.Length > output.Length)
             return Send(bytes.ToArray(), 0, bytes.Length, null, 0, 0);
         bytes.CopyTo(output);
@@ -249,6 +258,8 @@ internal sealed unsafe class ClientConnection : ILoopHandler
         nint n;
         fixed (byte* bytes = array)
             n = Native.send(_fd, bytes + offset, count, Native.MSG_NOSIGNAL);
+        if (n > 0)
+            _lastWrite = _loop.Now;
         if (n >= 0)
             return (int)n;
         if (Native.Errno == Native.EAGAIN)
@@ -295,7 +306,11 @@ internal sealed unsafe class ClientConnection : ILoopHandler
         var tunnel = KestrelTunnel.Open(_loop, _fd, _address, new ReadOnlySpan<byte>(_input, _start, _end - _start));
         if (tunnel is null)
         {
-            Close();
+            // Kestrel's socket is gone (Pier is stopping) or its backlog is full.
+            _closeAfter = true;
+            SendBytes(Responses.Unavailable("the server is busy or stopping; try again", close: true));
+            if (_pendingCount == 0)
+                Close();
             return;
         }
         _state = State.Tunneled;
@@ -309,18 +324,25 @@ internal sealed unsafe class ClientConnection : ILoopHandler
             Close();
     }
 
-    /// <summary>Once a second: a head begun 10 s ago gets a 408; a connection idle for 130 s is closed.</summary>
+    /// <summary>
+    /// Once a second: a head begun 10 s ago gets a 408; a connection idle for 130 s is closed, and so is one
+    /// whose client has not taken a byte of its answer for 130 s.
+    /// </summary>
     public void CheckTimeouts(long now)
     {
         switch (_state)
         {
+            case State.Reading when _pendingCount > 0:
+                if (now - _lastWrite >= KeepAliveMilliseconds)
+                    Close();
+                break;
             case State.Reading when _start < _end && now - _headSince >= HeadTimeoutMilliseconds:
                 _closeAfter = true;
                 SendBytes(Responses.Empty(408, close: true));
                 if (_pendingCount == 0)
                     Close();
                 break;
-            case State.Reading when _start == _end && _pendingCount == 0 && now - _idleSince >= KeepAliveMilliseconds:
+            case State.Reading when _start == _end && now - _idleSince >= KeepAliveMilliseconds:
                 Close();
                 break;
             case State.Exchanging:
@@ -348,7 +370,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
     {
         if (_out is not null && _pendingCount == 0)
         {
-            ArrayPool<byte>.Shared.Return(_out);
+            _loop.Answers.Give(_out);
             _out = null;
         }
     }
@@ -357,9 +379,12 @@ internal sealed unsafe class ClientConnection : ILoopHandler
     {
         _pendingArray = _nextArray = null;
         _pendingCount = _nextCount = 0;
-        foreach (var buffer in new[] { _input, _request, _out })
-            if (buffer is not null)
-                ArrayPool<byte>.Shared.Return(buffer);
+        if (_input is not null)
+            _loop.Inputs.Give(_input);
+        if (_request is not null)
+            _loop.Requests.Give(_request);
+        if (_out is not null)
+            _loop.Answers.Give(_out);
         _input = _request = _out = null;
     }
 }

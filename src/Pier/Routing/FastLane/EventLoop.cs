@@ -26,6 +26,10 @@ internal sealed unsafe class EventLoop : ILoopHandler
     private int _listener = -1;
     private uint _nextId;
     private long _lastSweep;
+    private readonly Lock _wakeupLock = new();
+    private RoutingTable? _swept;
+    private long _acceptPausedUntil;
+    private bool _wakeupClosed;
     private volatile bool _stopped;
 
     public EventLoop(FastLaneContext context)
@@ -37,6 +41,15 @@ internal sealed unsafe class EventLoop : ILoopHandler
     }
 
     public FastLaneContext Context { get; }
+
+    /// <summary>A client connection's input (16 KiB: request heads beyond it go to Kestrel).</summary>
+    public BufferShelf Inputs { get; } = new(ClientConnection.InputCapacity);
+
+    /// <summary>The head written for a worker (Kestrel's 8 KiB request line and more).</summary>
+    public BufferShelf Requests { get; } = new(ClientConnection.RequestCapacity);
+
+    /// <summary>A response head rewritten, with the start of its body.</summary>
+    public BufferShelf Answers { get; } = new(ClientConnection.OutCapacity);
 
     /// <summary>Milliseconds of <see cref="Environment.TickCount64"/>, read once per wake-up.</summary>
     public long Now { get; private set; } = Environment.TickCount64;
@@ -59,7 +72,10 @@ internal sealed unsafe class EventLoop : ILoopHandler
             var n = Native.epoll_wait(_epoll, events, max, SweepMilliseconds);
             Now = Environment.TickCount64;
             if (n < 0 && Native.Errno != Native.EINTR)
-                throw new IOException($"epoll_wait failed: errno {Native.Errno}");
+            {
+                Context.LogFailure($"fast lane: epoll_wait failed: {Marshal.GetPInvokeErrorMessage(Native.Errno)}");
+                Thread.Sleep(10);
+            }
             for (var i = 0; i < n; i++)
             {
                 var fd = (int)(uint)events[i].Data;
@@ -80,7 +96,11 @@ internal sealed unsafe class EventLoop : ILoopHandler
         foreach (var pool in _idle.Values)
             while (pool.TryPop(out var idle))
                 idle.Close();
-        Native.close(_wakeup);
+        lock (_wakeupLock)
+        {
+            _wakeupClosed = true;
+            Native.close(_wakeup);
+        }
         Native.close(_epoll);
     }
 
@@ -112,9 +132,14 @@ internal sealed unsafe class EventLoop : ILoopHandler
     /// <summary>Runs <paramref name="action"/> on the loop's thread.</summary>
     public void Post(Action action)
     {
-        _posted.Enqueue(action);
-        ulong one = 1;
-        Native.write(_wakeup, (byte*)&one, sizeof(ulong));
+        lock (_wakeupLock)
+        {
+            if (_wakeupClosed)
+                return;  // the loop has ended: nothing is left for the action to act on
+            _posted.Enqueue(action);
+            ulong one = 1;
+            Native.write(_wakeup, (byte*)&one, sizeof(ulong));
+        }
     }
 
     public void OnEvents(int fd, uint events)
@@ -139,21 +164,35 @@ internal sealed unsafe class EventLoop : ILoopHandler
         }
     }
 
+    /// <summary>
+    /// One connection per wake-up (nginx's multi_accept off): with EPOLLEXCLUSIVE the next connection
+    /// wakes a loop that is waiting, so connections spread over the loops instead of piling on the first.
+    /// </summary>
     private void Accept()
     {
+        if (Draining)
+            return;
         var address = stackalloc byte[Native.AddressCapacity];
-        for (var accepted = 0; accepted < 64 && !Draining; accepted++)
+        var length = Native.AddressCapacity;
+        var fd = Native.accept4(_listener, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
+        if (fd < 0)
         {
-            var length = Native.AddressCapacity;
-            var fd = Native.accept4(_listener, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
-            if (fd < 0)
-                return;
-            if (address[0] != Native.AF_UNIX)
-                Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
-            var client = new ClientConnection(this, fd, ClientAddress.Parse(new ReadOnlySpan<byte>(address, length)));
-            _clients.Add(client);
-            Register(fd, client, Native.EPOLLIN | Native.EPOLLRDHUP);
+            var error = Native.Errno;
+            if (error is not (Native.EAGAIN or Native.EINTR or Native.ECONNABORTED))
+            {
+                // Out of descriptors (EMFILE, ENFILE) or memory: the listener stays readable, so waiting on it
+                // would spin. Accept again in a second, as nginx does.
+                Context.LogFailure($"fast lane: cannot accept connections: {Marshal.GetPInvokeErrorMessage(error)}; trying again in 1 s");
+                Control(Native.EPOLL_CTL_DEL, _listener, 0);
+                _acceptPausedUntil = Now + SweepMilliseconds;
+            }
+            return;
         }
+        if (address[0] != Native.AF_UNIX)
+            Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+        var client = new ClientConnection(this, fd, ClientAddress.Parse(new ReadOnlySpan<byte>(address, length)));
+        _clients.Add(client);
+        Register(fd, client, Native.EPOLLIN | Native.EPOLLRDHUP);
     }
 
     public void Forget(ClientConnection client) => _clients.Remove(client);
@@ -162,8 +201,8 @@ internal sealed unsafe class EventLoop : ILoopHandler
 
     public void Forget(KestrelTunnel tunnel) => _tunnels.Remove(tunnel);
 
-    /// <summary>Client connections and tunnels still open.</summary>
-    public int OpenCount => _clients.Count + _tunnels.Count;
+    /// <summary>Client connections still open (tunnels not counted: they are Kestrel's to drain).</summary>
+    public int ClientCount => _clients.Count;
 
     /// <summary>Stops accepting and closes idle connections; the others close after their answer.</summary>
     public void Drain()
@@ -184,20 +223,38 @@ internal sealed unsafe class EventLoop : ILoopHandler
 
     private void Sweep()
     {
-        foreach (var client in _clients.ToArray())
-            client.CheckTimeouts(Now);
-        // Pools of workers that left the routing table (their connections close when the worker exits).
-        if (_idle.Count > 0)
+        if (_acceptPausedUntil != 0 && Now >= _acceptPausedUntil && _listener >= 0)
         {
-            var live = Context.Table.Routes.SelectMany(r => r.Destinations).ToHashSet();
-            foreach (var (destination, pool) in _idle.Where(p => !live.Contains(p.Key)).ToArray())
+            _acceptPausedUntil = 0;
+            Control(Native.EPOLL_CTL_ADD, _listener, Native.EPOLLIN | Native.EPOLLEXCLUSIVE);
+        }
+        foreach (var client in _clients.ToArray())
+        {
+            try
             {
-                while (pool.TryPop(out var idle))
-                    idle.Close();
-                _idle.Remove(destination);
-                _addresses.Remove(destination);
+                client.CheckTimeouts(Now);
+            }
+            catch (Exception e)
+            {
+                Context.LogFailure($"fast lane: internal error, connection closed: {e}");
+                client.Abort();
             }
         }
+        // What belonged to workers that left the routing table (their connections close when the worker exits).
+        var table = Context.Table;
+        if (table == _swept)
+            return;
+        _swept = table;
+        var live = table.Routes.SelectMany(r => r.Destinations).ToHashSet();
+        foreach (var (destination, pool) in _idle.Where(p => !live.Contains(p.Key)).ToArray())
+        {
+            while (pool.TryPop(out var idle))
+                idle.Close();
+            _idle.Remove(destination);
+        }
+        foreach (var destination in _addresses.Keys.Where(d => !live.Contains(d)).ToArray())
+            _addresses.Remove(destination);
+        _routes.Clear();
     }
 
     /// <summary>The socket address of a destination, or null when the fast lane cannot reach it itself.</summary>
@@ -216,8 +273,6 @@ internal sealed unsafe class EventLoop : ILoopHandler
     {
         if (!_routes.TryGetValue(route, out var can))
         {
-            if (_routes.Count > 64)
-                _routes.Clear();  // routes of snapshots long replaced
             _routes[route] = can = route.Destinations.All(d => AddressOf(d) is not null);
         }
         return can;
@@ -265,6 +320,15 @@ internal sealed unsafe class EventLoop : ILoopHandler
     public void Reassign(int fd, ILoopHandler handler) => _handlers[fd] = handler;
 
     public void Watch(int fd, uint events) => Control(Native.EPOLL_CTL_MOD, fd, events);
+
+    /// <summary>
+    /// Takes a descriptor out of the epoll set while it must not be read (its reader waits for the other
+    /// side): epoll reports a hang-up even for a descriptor that asks for no events, and would spin.
+    /// </summary>
+    public void Suspend(int fd) => Control(Native.EPOLL_CTL_DEL, fd, 0);
+
+    /// <summary>Puts a suspended descriptor back, with the handler and id it had.</summary>
+    public void Restore(int fd, uint events) => Control(Native.EPOLL_CTL_ADD, fd, events);
 
     /// <summary>Closes a descriptor and forgets its handler; a late event for it is dropped by its id.</summary>
     public void Close(int fd)

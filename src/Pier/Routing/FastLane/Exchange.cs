@@ -13,6 +13,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
 {
     private const int MaxAttempts = 3;
     private const long ActivityTimeoutMilliseconds = 5 * 60 * 1000;
+    private const long ConnectTimeoutMilliseconds = 5000;  // SocketsHttpHandler's ConnectTimeout on the YARP path
 
     // A worker's process is gone microseconds after its exit resets its connections; this is ample.
     private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
@@ -28,7 +29,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private Destination? _destination;
     private PierMetrics.WorkerRequest _workerRequest;
     private WorkerConnection? _worker;
-    private bool _responseStarted, _closeAfter, _resent, _attemptOpen;
+    private bool _responseStarted, _closeAfter, _resent, _attemptOpen, _finished;
 
     public bool IsHeadRequest => _info.IsHead;
 
@@ -48,7 +49,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _status = 0;
         _failed = null;
         _failures = null;
-        _responseStarted = _resent = false;
+        _responseStarted = _resent = _finished = false;
         _closeAfter = info.Close;
         _started = Stopwatch.GetTimestamp();
         LastActivity = loop.Now;
@@ -88,7 +89,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             worker = WorkerConnection.Connect(loop, destination, address, out var error);
             if (worker is null)
             {
-                Failed(WorkerFailure.Refused, error, reused: false);
+                Failed(WorkerConnection.ConnectFailure(error), error, reused: false);
                 return;
             }
         }
@@ -164,6 +165,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             Send(null);
             return;
         }
+        var resent = _resent;
         _resent = false;
         var refused = failure == WorkerFailure.Refused;
         var sent = _written > 0;
@@ -175,13 +177,13 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         var canRetry = unseen || (_info.Idempotent && failure != WorkerFailure.InvalidResponse);
         // The rules of FrontDoor.ForwardToRouteAsync: a request that broke a worker mid-way is tried on one
         // other worker only; a worker being stopped, or a reset from a worker that lives on, is not the request's doing.
-        if (!unseen && !destination.IsRetiring && failure == WorkerFailure.Reset && _written <= 1)
+        if (!unseen && !destination.IsRetiring && failure == WorkerFailure.Reset && !resent)
         {
             var generation = _generation;
             _ = destination.DiesWithinAsync(ResetGrace).ContinueWith(dies => loop.Post(() =>
             {
                 if (generation == _generation)
-                    Decide(canRetry, notTheRequest: !dies.Result);
+                    Decide(canRetry, notTheRequest: !(dies.IsCompletedSuccessfully && dies.Result));
             }), TaskScheduler.Default);
             return;
         }
@@ -205,9 +207,17 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         Attempt(loop.Context.Table.Match(Host)?.Destinations ?? []);
     }
 
-    /// <summary>Called once a second: a worker silent for 5 minutes gets the request's 504 (YARP's ActivityTimeout).</summary>
+    /// <summary>
+    /// Called once a second: a connect that takes 5 s fails the attempt; a worker silent for 5 minutes gets the
+    /// request's 504 (YARP's ActivityTimeout).
+    /// </summary>
     public void CheckTimeout(long now)
     {
+        if (_worker is { Connecting: true } connecting && now - LastActivity >= ConnectTimeoutMilliseconds)
+        {
+            connecting.TimedOut();
+            return;
+        }
         if (_worker is null || now - LastActivity < ActivityTimeoutMilliseconds)
             return;
         var worker = _worker;
@@ -231,6 +241,9 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _worker = null;
         EndAttempt();
         _generation++;
+        if (_finished)
+            return;
+        _finished = true;
         Metrics.RequestFinished(_route.Service, _responseStarted ? _status : 499, Stopwatch.GetElapsedTime(_started));
     }
 
@@ -265,6 +278,9 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private void Finish(int status, bool abort = false)
     {
         _generation++;
+        if (_finished)
+            return;  // the client's connection broke while the answer was written: Abandon has counted it
+        _finished = true;
         Metrics.RequestFinished(_route.Service, status, Stopwatch.GetElapsedTime(_started));
         client.ExchangeDone(_closeAfter || abort, abort);
     }
@@ -288,6 +304,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         {
             WorkerFailure.Reset => "the worker reset the connection",
             WorkerFailure.InvalidResponse => "the worker's answer is not valid HTTP/1.1",
+            WorkerFailure.Unreachable => $"cannot connect ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)})",
             _ => error == 0 ? "the worker closed the connection without an answer" : $"the connection failed (errno {error})",
         };
         return $"Request: {detail}, {(sent ? "after the request was sent" : "before the request was sent")}";

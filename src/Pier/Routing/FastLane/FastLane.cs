@@ -73,10 +73,11 @@ internal sealed class FastLane
     }
 
     /// <summary>
-    /// Stops accepting (the port is free when this returns' first step is done), lets requests in flight
-    /// finish up to <paramref name="timeout"/>, then closes whatever is left.
+    /// Stops accepting (the port is free once this has begun) and lets the requests in flight on the loops'
+    /// own connections finish, up to <paramref name="timeout"/>. Tunnelled connections are Kestrel's to
+    /// drain, which it does when it stops, after this.
     /// </summary>
-    public async Task StopAsync(TimeSpan timeout)
+    public async Task DrainAsync(TimeSpan timeout)
     {
         if (_listener < 0)
             return;
@@ -88,8 +89,13 @@ internal sealed class FastLane
         Native.close(_listener);
         _listener = -1;
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && (await Task.WhenAll(_loops.Select(loop => OnLoop(loop, () => loop.OpenCount)))).Sum() > 0)
+        while (DateTime.UtcNow < deadline && (await Task.WhenAll(_loops.Select(loop => OnLoop(loop, () => loop.ClientCount)))).Sum() > 0)
             await Task.Delay(50);
+    }
+
+    /// <summary>Ends the loops: whatever they still hold is closed.</summary>
+    public async Task StopAsync()
+    {
         foreach (var loop in _loops)
             loop.Post(loop.Stop);
         await Task.Run(() =>

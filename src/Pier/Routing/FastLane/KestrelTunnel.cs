@@ -62,7 +62,12 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
         if (_closed)
             return;
         var side = fd == _client.Fd ? _client : _kestrel;
-        if ((events & (Reading | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+        if ((events & Native.EPOLLERR) != 0 || (side == _client && (events & Native.EPOLLHUP) != 0))
+        {
+            Close();  // reset, or a client gone both ways: nothing can reach it any more
+            return;
+        }
+        if ((events & (Reading | Native.EPOLLHUP)) != 0)
             side.Readable = true;
         Pump();
     }
@@ -75,7 +80,9 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
             Close();
             return;
         }
-        if (_client.Ended && _client.Count == 0 && _kestrel.Ended && _kestrel.Count == 0)
+        // Kestrel closing ends the connection once the client has all it sent (Connection: close, a 400,
+        // its keep-alive timeout, its shutdown).
+        if (_kestrel.Ended && _kestrel.Count == 0)
         {
             Close();
             return;
@@ -137,8 +144,15 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
         var interest = (side.Ended || side.Count > 0 ? 0 : Reading) | (other.Count > 0 ? Native.EPOLLOUT : 0);
         if (interest == side.Interest)
             return;
+        // A socket that asks for nothing still reports a hang-up, and would wake the loop in a spin:
+        // it leaves the epoll set until it is wanted again.
+        if (interest == 0)
+            _loop.Suspend(side.Fd);
+        else if (side.Interest == 0)
+            _loop.Restore(side.Fd, interest);
+        else
+            _loop.Watch(side.Fd, interest);
         side.Interest = interest;
-        _loop.Watch(side.Fd, interest);
     }
 
     public void Abort() => Close();

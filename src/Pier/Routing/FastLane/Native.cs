@@ -14,7 +14,7 @@ internal static unsafe partial class Native
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28;
-    public const int EINTR = 4, EAGAIN = 11, EADDRINUSE = 98, EINPROGRESS = 115, ECONNREFUSED = 111, ECONNRESET = 104, ENOENT = 2, EPIPE = 32;
+    public const int EINTR = 4, EAGAIN = 11, ECONNABORTED = 103, EADDRINUSE = 98, EINPROGRESS = 115, ECONNREFUSED = 111, ECONNRESET = 104, ENOENT = 2, EPIPE = 32, ETIMEDOUT = 110;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;

@@ -24,8 +24,10 @@ internal static class RequestHead
     private static readonly SearchValues<byte> FieldValue = SearchValues.Create(
         Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b).Append((byte)'\t').ToArray());
 
-    private static readonly SearchValues<byte> HostCharacters = SearchValues.Create(
-        "-.:[]_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+    private static readonly SearchValues<byte> NameCharacters = SearchValues.Create(
+        "-._0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
+    private static readonly SearchValues<byte> IPv6Characters = SearchValues.Create("0123456789ABCDEFabcdef:."u8);
 
     /// <summary>What the fast lane needs to know of a request it takes.</summary>
     /// <param name="Host">Where the Host value is in the written head.</param>
@@ -40,7 +42,7 @@ internal static class RequestHead
     {
         info = default;
         var lineEnd = head.IndexOf("\r\n"u8);
-        if (lineEnd <= 0 || lineEnd > MaxRequestLine || head.IndexOf((byte)'\n') != lineEnd + 1)
+        if (lineEnd <= 0 || lineEnd + 2 > MaxRequestLine || head.IndexOf((byte)'\n') != lineEnd + 1)
             return -1;
         var line = head[..lineEnd];
         var first = line.IndexOf((byte)' ');
@@ -49,7 +51,7 @@ internal static class RequestHead
             return -1;
         var method = line[..first];
         var target = line[(first + 1)..last];
-        if (!line[(last + 1)..].SequenceEqual("HTTP/1.1"u8) || method.ContainsAnyExcept(Token)
+        if (!line[(last + 1)..].SequenceEqual("HTTP/1.1"u8) || method.ContainsAnyExcept(Token) || method.SequenceEqual("CONNECT"u8)
             || target[0] != (byte)'/' || target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0)
             return -1;
 
@@ -82,7 +84,7 @@ internal static class RequestHead
             switch (Classify(name))
             {
                 case Header.Host:
-                    if (hasHost || value.IsEmpty || value.ContainsAnyExcept(HostCharacters))
+                    if (hasHost || !IsPlainHost(value))
                         return -1;
                     hasHost = true;
                     var valueStart = at + (header.Length - header[(colon + 1)..].TrimStart(" \t"u8).Length);
@@ -127,6 +129,31 @@ internal static class RequestHead
             || method.SequenceEqual("PUT"u8) || method.SequenceEqual("DELETE"u8);
         info = new Info(close, idempotent, isHead, ..first, host, path);
         return at;
+    }
+
+    /// <summary>
+    /// A host name or [IPv6] literal with an optional port of digits: stricter than Kestrel's check, so that
+    /// what passes here Kestrel would pass too (anything else is Kestrel's to judge).
+    /// </summary>
+    private static bool IsPlainHost(ReadOnlySpan<byte> host)
+    {
+        ReadOnlySpan<byte> port;
+        if (host.StartsWith("["u8))
+        {
+            var close = host.IndexOf((byte)']');
+            if (close < 2 || host[1..close].ContainsAnyExcept(IPv6Characters))
+                return false;
+            port = host[(close + 1)..];
+        }
+        else
+        {
+            var colon = host.IndexOf((byte)':');
+            var name = colon < 0 ? host : host[..colon];
+            if (name.IsEmpty || name.ContainsAnyExcept(NameCharacters))
+                return false;
+            port = colon < 0 ? [] : host[colon..];
+        }
+        return port.IsEmpty || (port[0] == (byte)':' && port.Length is > 1 and <= 6 && !port[1..].ContainsAnyExceptInRange((byte)'0', (byte)'9'));
     }
 
     private enum Header { Kept, Host, ContentLength, Connection, Dropped, Refused }

@@ -63,9 +63,10 @@ internal static class ResponseHead
         }
         if (status is < 200 or 204 or 304 || headRequest)
             info = new Info(status, Framing.None, 0, reusable);
+        else if (hasEncoding && length >= 0)
+            return false;  // a length next to an encoding is how responses are smuggled: a 502, as nginx answers
         else if (hasEncoding)
-            // A length next to an encoding is how responses are smuggled: the encoding wins, the connection ends.
-            info = new Info(status, chunked ? Framing.Chunked : Framing.UntilClose, 0, reusable && chunked && length < 0);
+            info = new Info(status, chunked ? Framing.Chunked : Framing.UntilClose, 0, reusable && chunked);
         else if (length >= 0)
             info = new Info(status, Framing.Length, length, reusable);
         else

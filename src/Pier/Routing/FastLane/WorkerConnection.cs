@@ -36,6 +36,13 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
     /// <summary>True when this connection carried an earlier request: the worker may have closed it meanwhile.</summary>
     public bool Reused { get; private set; }
 
+    /// <summary>True until connect(2) has finished.</summary>
+    public bool Connecting => !_connected;
+
+    /// <summary>How a failed connect(2) is told apart: only a refusal says that nothing listens.</summary>
+    public static WorkerFailure ConnectFailure(int error) =>
+        error is Native.ECONNREFUSED or Native.ENOENT ? WorkerFailure.Refused : WorkerFailure.Unreachable;
+
     /// <summary>Opens a connection; null with the errno when connect(2) fails at once.</summary>
     public static WorkerConnection? Connect(EventLoop loop, Destination destination, WorkerAddress address, out int error)
     {
@@ -83,7 +90,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
             var error = Native.PendingError(_fd);
             if (error != 0)
             {
-                Fail(error == Native.ECONNRESET ? WorkerFailure.Reset : WorkerFailure.Refused, error);
+                Fail(ConnectFailure(error), error);
                 return;
             }
             _connected = true;
@@ -251,7 +258,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
     private void Pause()
     {
         _paused = true;
-        _loop.Watch(_fd, 0);
+        _loop.Suspend(_fd);
     }
 
     /// <summary>The client's socket took everything handed to it: go on.</summary>
@@ -260,8 +267,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
         if (!_paused || Closed)
             return;
         _paused = false;
-        _watchingWrite = false;
-        _loop.Watch(_fd, Reading);
+        _loop.Restore(_fd, _watchingWrite ? Reading | Native.EPOLLOUT : Reading);
         if (_offset == _length)
             _offset = _length = 0;
         Process();
@@ -273,7 +279,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
         _exchange = null;
         _request = null;
         Reused = true;
-        if (_reusable && _offset == _length)
+        if (_reusable && _offset == _length && _requestSent == _requestLength)
             _loop.ReturnIdle(this);
         else
             Close();
@@ -289,6 +295,9 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
     }
 
     public void Abort() => Fail(WorkerFailure.InvalidResponse, 0);
+
+    /// <summary>connect(2) has not finished in time.</summary>
+    public void TimedOut() => Fail(WorkerFailure.Unreachable, Native.ETIMEDOUT);
 
     /// <summary>The request is over without this connection's answer (the client left, or it timed out).</summary>
     public void Abandon()

@@ -78,6 +78,11 @@ public sealed class RequestHeadTests
     [InlineData("no Host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n")]
     [InlineData("two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")]
     [InlineData("a Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n")]
+    [InlineData("a Host whose port is not a number", "GET / HTTP/1.1\r\nHost: app.example.com:evil\r\n\r\n")]
+    [InlineData("a Host with two ports", "GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n")]
+    [InlineData("an IPv6 Host left open", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n")]
+    [InlineData("an empty port", "GET / HTTP/1.1\r\nHost: a:\r\n\r\n")]
+    [InlineData("CONNECT", "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n")]
     [InlineData("HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\n\r\n")]
     [InlineData("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\n")]
     [InlineData("absolute-form target", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n")]
@@ -89,6 +94,28 @@ public sealed class RequestHeadTests
     public void AnUnusualRequest_IsNotTaken(string name, string head)
     {
         Assert.True(Rewrite(head).Length < 0, name);
+    }
+
+    [Theory]
+    [InlineData("api.example.test")]
+    [InlineData("api.example.test:8080")]
+    [InlineData("127.0.0.1:80")]
+    [InlineData("[::1]:8080")]
+    [InlineData("[2001:db8::7]")]
+    [InlineData("under_score.local")]
+    public void APlainHost_IsTaken(string host)
+    {
+        Assert.True(Rewrite($"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").Length > 0, host);
+    }
+
+    [Fact]
+    public void ARequestLineOfKestrelsLimit_IsTaken_AndOneByteMore_IsNot()
+    {
+        // Kestrel's 8 KiB include the CRLF.
+        var target = "/" + new string('a', 8192 - "GET  HTTP/1.1\r\n".Length - 1);
+
+        Assert.True(Rewrite($"GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").Length > 0);
+        Assert.True(Rewrite($"GET {target}a HTTP/1.1\r\nHost: a\r\n\r\n").Length < 0);
     }
 
     [Fact]
