@@ -1,3 +1,4 @@
+using Pier.Resources;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
@@ -18,7 +19,9 @@ internal sealed unsafe class EventLoop : ILoopHandler
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly Dictionary<Destination, Stack<WorkerConnection>> _idle = new();
     private readonly Dictionary<Destination, WorkerAddress?> _addresses = new();
-    private readonly Dictionary<ServiceRoute, bool> _routes = new();
+    // By reference: a route is one snapshot's, and hashing its record (service name included) costs on every request.
+    private readonly Dictionary<ServiceRoute, (bool CanForward, PierMetrics.ServiceSeries Series)> _routes = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Destination, PierMetrics.WorkerSeries> _workerSeries = new();
     private readonly HashSet<ClientConnection> _clients = new();
     private readonly HashSet<KestrelTunnel> _tunnels = new();
     private ILoopHandler?[] _handlers = new ILoopHandler?[1024];
@@ -254,6 +257,8 @@ internal sealed unsafe class EventLoop : ILoopHandler
         }
         foreach (var destination in _addresses.Keys.Where(d => !live.Contains(d)).ToArray())
             _addresses.Remove(destination);
+        foreach (var destination in _workerSeries.Keys.Where(d => !live.Contains(d)).ToArray())
+            _workerSeries.Remove(destination);
         _routes.Clear();
     }
 
@@ -269,13 +274,24 @@ internal sealed unsafe class EventLoop : ILoopHandler
     /// True when the fast lane can reach every destination of the route itself; a route to an upstream
     /// named by host name or over HTTPS is left to YARP.
     /// </summary>
-    public bool CanForward(ServiceRoute route)
+    public bool CanForward(ServiceRoute route) => Known(route).CanForward;
+
+    /// <summary>A service's request metrics, looked up once per route snapshot.</summary>
+    public PierMetrics.ServiceSeries SeriesOf(ServiceRoute route) => Known(route).Series;
+
+    /// <summary>A worker's request metrics, looked up once per loop.</summary>
+    public PierMetrics.WorkerSeries SeriesOf(string service, Destination destination)
     {
-        if (!_routes.TryGetValue(route, out var can))
-        {
-            _routes[route] = can = route.Destinations.All(d => AddressOf(d) is not null);
-        }
-        return can;
+        if (!_workerSeries.TryGetValue(destination, out var series))
+            _workerSeries[destination] = series = Context.Metrics.Worker(service, destination.WorkerId);
+        return series;
+    }
+
+    private (bool CanForward, PierMetrics.ServiceSeries Series) Known(ServiceRoute route)
+    {
+        if (!_routes.TryGetValue(route, out var known))
+            _routes[route] = known = (route.Destinations.All(d => AddressOf(d) is not null), Context.Metrics.Service(route.Service));
+        return known;
     }
 
     /// <summary>A kept-alive connection to the destination, or null.</summary>

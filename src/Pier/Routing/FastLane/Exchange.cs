@@ -19,6 +19,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
 
     private ServiceRoute _route = null!;
+    private PierMetrics.ServiceSeries _series = null!;
     private byte[] _request = [];
     private int _requestLength;
     private RequestHead.Info _info;
@@ -36,8 +37,6 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     /// <summary><see cref="EventLoop.Now"/> when the worker or the client last made progress.</summary>
     public long LastActivity { get; private set; }
 
-    private PierMetrics Metrics => loop.Context.Metrics;
-
     public void Start(ServiceRoute route, byte[] request, int length, RequestHead.Info info)
     {
         _route = route;
@@ -53,7 +52,8 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _closeAfter = info.Close;
         _started = Stopwatch.GetTimestamp();
         LastActivity = loop.Now;
-        Metrics.RequestStarted(route.Service);
+        _series = loop.SeriesOf(route);
+        _series.Started();
         Attempt(route.Destinations);
     }
 
@@ -77,7 +77,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _written = 0;  // per attempt, as RequestDelivery on the YARP path
         _attemptOpen = true;
         destination.Begin();
-        _workerRequest = Metrics.StartWorkerRequest(_route.Service, destination.WorkerId);
+        _workerRequest = new PierMetrics.WorkerRequest(loop.SeriesOf(_route.Service, destination), now);
         Send(loop.TakeIdle(destination));
     }
 
@@ -244,7 +244,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         if (_finished)
             return;
         _finished = true;
-        Metrics.RequestFinished(_route.Service, _responseStarted ? _status : 499, Stopwatch.GetElapsedTime(_started));
+        _series.Finished(_responseStarted ? _status : 499, Stopwatch.GetElapsedTime(_started));
     }
 
     private void Unavailable(string message)
@@ -281,7 +281,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         if (_finished)
             return;  // the client's connection broke while the answer was written: Abandon has counted it
         _finished = true;
-        Metrics.RequestFinished(_route.Service, status, Stopwatch.GetElapsedTime(_started));
+        _series.Finished(status, Stopwatch.GetElapsedTime(_started));
         client.ExchangeDone(_closeAfter || abort, abort);
     }
 
