@@ -35,7 +35,10 @@ backend_command='sed "s/@PORT@/$PORT/" '"$work"'/backend.conf.in > '"$work"'/bac
 sed 's|listen 127.0.0.1:@PORT@ reuseport;|listen unix:@SOCKET@;|; s|backend-@PORT@.pid|backend-@ID@.pid|' "$work/backend.conf.in" > "$work/backend-uds.conf.in"
 socket_backend_command='sed "s|@SOCKET@|$SOCKET|; s|@ID@|$PIER_WORKER|" '"$work"'/backend-uds.conf.in > '"$work"'/backend-$PIER_WORKER.conf && exec /usr/sbin/nginx -e stderr -p '"$work"' -c '"$work"'/backend-$PIER_WORKER.conf'
 b1=$(bench_free_port); b2=$(bench_free_port)
-for port in $b1 $b2; do PORT=$port sh -c "$backend_command" & pids+=($!); done
+# Each backend in a session of its own, as Pier starts its workers: with sched_autogroup_enabled=1
+# (Debian's default) the kernel gives every session its own share of the CPU, so backends in the
+# script's session would compete with wrk and the proxy where Pier's do not (docs/benchmarks.md).
+for port in $b1 $b2; do PORT=$port setsid sh -c "$backend_command" & pids+=($!); done
 
 http_port=$(bench_free_port); https_port=$(bench_free_port)
 

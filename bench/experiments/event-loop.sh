@@ -33,7 +33,8 @@ CONF
 b1=$(bench_free_port); b2=$(bench_free_port)
 for port in $b1 $b2; do
   sed "s/@PORT@/$port/" "$work/backend.conf.in" > "$work/backend-$port.conf"
-  /usr/sbin/nginx -e stderr -p "$work" -c "$work/backend-$port.conf" & pids+=($!)
+  # A session of its own, as Pier's workers have (bench/proxy.sh says why).
+  setsid /usr/sbin/nginx -e stderr -p "$work" -c "$work/backend-$port.conf" & pids+=($!)
 done
 port=$(bench_free_port)
 

@@ -168,32 +168,49 @@ internal sealed unsafe class EventLoop : ILoopHandler
     }
 
     /// <summary>
-    /// One connection per wake-up (nginx's multi_accept off): with EPOLLEXCLUSIVE the next connection
-    /// wakes a loop that is waiting, so connections spread over the loops instead of piling on the first.
+    /// Accepts what is waiting and deals the connections out to the loops in turn: whichever loop the
+    /// kernel wakes, each loop ends up with its share (left to the kernel, one loop took all of wrk's 64).
     /// </summary>
     private void Accept()
     {
-        if (Draining)
-            return;
         var address = stackalloc byte[Native.AddressCapacity];
-        var length = Native.AddressCapacity;
-        var fd = Native.accept4(_listener, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
-        if (fd < 0)
+        for (var accepted = 0; accepted < 16 && !Draining; accepted++)
         {
-            var error = Native.Errno;
-            if (error is not (Native.EAGAIN or Native.EINTR or Native.ECONNABORTED))
+            var length = Native.AddressCapacity;
+            var fd = Native.accept4(_listener, address, &length, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC);
+            if (fd < 0)
             {
-                // Out of descriptors (EMFILE, ENFILE) or memory: the listener stays readable, so waiting on it
-                // would spin. Accept again in a second, as nginx does.
-                Context.LogFailure($"fast lane: cannot accept connections: {Marshal.GetPInvokeErrorMessage(error)}; trying again in 1 s");
-                Control(Native.EPOLL_CTL_DEL, _listener, 0);
-                _acceptPausedUntil = Now + SweepMilliseconds;
+                var error = Native.Errno;
+                if (error is not (Native.EAGAIN or Native.EINTR or Native.ECONNABORTED))
+                {
+                    // Out of descriptors (EMFILE, ENFILE) or memory: the listener stays readable, so waiting on it
+                    // would spin. Accept again in a second, as nginx does.
+                    Context.LogFailure($"fast lane: cannot accept connections: {Marshal.GetPInvokeErrorMessage(error)}; trying again in 1 s");
+                    Control(Native.EPOLL_CTL_DEL, _listener, 0);
+                    _acceptPausedUntil = Now + SweepMilliseconds;
+                }
+                return;
             }
+            if (address[0] != Native.AF_UNIX)
+                Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+            var client = ClientAddress.Parse(new ReadOnlySpan<byte>(address, length));
+            var owner = Context.NextLoop();
+            if (owner == this)
+                Adopt(fd, client);
+            else
+                owner.Post(() => owner.Adopt(fd, client));
+        }
+    }
+
+    /// <summary>Takes an accepted connection into this loop.</summary>
+    private void Adopt(int fd, ClientAddress address)
+    {
+        if (Draining)
+        {
+            Native.close(fd);
             return;
         }
-        if (address[0] != Native.AF_UNIX)
-            Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
-        var client = new ClientConnection(this, fd, ClientAddress.Parse(new ReadOnlySpan<byte>(address, length)));
+        var client = new ClientConnection(this, fd, address);
         _clients.Add(client);
         Register(fd, client, Native.EPOLLIN | Native.EPOLLRDHUP);
     }

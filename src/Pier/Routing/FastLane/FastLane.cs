@@ -33,6 +33,7 @@ internal sealed class FastLane
     {
         var listener = Bind(listen);
         var loops = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new EventLoop(context)).ToArray();
+        context.Deal(loops);
         foreach (var loop in loops)
             loop.Listen(listener);
         var lane = new FastLane(listener, loops);

@@ -13,4 +13,13 @@ internal sealed class FastLaneContext(Func<RoutingTable> table, PierMetrics metr
 
     /// <summary>Kestrel's internal listener: connections the fast lane does not serve itself go there.</summary>
     public WorkerAddress Kestrel { get; } = kestrel;
+
+    private EventLoop[] _loops = [];
+    private int _dealt;
+
+    /// <summary>The loops, which take the accepted connections in turn.</summary>
+    public void Deal(EventLoop[] loops) => _loops = loops;
+
+    /// <summary>The loop whose turn it is to take a connection.</summary>
+    public EventLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _dealt) % (uint)_loops.Length)];
 }
