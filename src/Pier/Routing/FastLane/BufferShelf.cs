@@ -19,4 +19,11 @@ internal sealed class BufferShelf(int size)
         if (_kept.Count < MaxKept)
             _kept.Push(buffer);
     }
+
+    /// <summary>Lets go of all but <paramref name="keep"/> buffers, so that a burst's stock does not stay for good.</summary>
+    public void Trim(int keep)
+    {
+        while (_kept.Count > keep)
+            _kept.Pop();
+    }
 }

@@ -248,6 +248,11 @@ internal sealed unsafe class EventLoop : ILoopHandler
             _acceptPausedUntil = 0;
             Control(Native.EPOLL_CTL_ADD, _listener, Native.EPOLLIN | Native.EPOLLEXCLUSIVE);
         }
+        // Buffers beyond what the connections open now could use go back to the GC (and HeapTrim returns them).
+        var spare = _clients.Count + 8;
+        Inputs.Trim(spare);
+        Requests.Trim(spare);
+        Answers.Trim(spare);
         foreach (var client in _clients.ToArray())
         {
             try
