@@ -28,6 +28,7 @@ internal sealed class PierMetrics
     private readonly Gauge _hostMemoryTotal;
     private HashSet<(string Service, string Worker)> _workers = new();
     private long _answered;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ServiceSeries> _services = new();
 
     public PierMetrics()
     {
@@ -49,7 +50,7 @@ internal sealed class PierMetrics
         _hostMemoryTotal = factory.CreateGauge("pier_host_memory_total_bytes", "MemTotal of the host.");
     }
 
-    public void RequestStarted(string service) => _inFlight.WithLabels(service).Inc();
+    public void RequestStarted(string service) => Service(service).Started();
 
     /// <summary>Requests the front door answered for a service since Pier started, and the 5xx among them.</summary>
     public (long Requests, long ServerErrors) Answered(string service)
@@ -70,22 +71,16 @@ internal sealed class PierMetrics
     /// <summary>Requests the front door has answered since Pier started, all services together.</summary>
     public long RequestsAnswered => Interlocked.Read(ref _answered);
 
-    public void RequestFinished(string service, int statusCode, TimeSpan elapsed)
-    {
-        Interlocked.Increment(ref _answered);
-        _inFlight.WithLabels(service).Dec();
-        _requests.WithLabels(service, StatusClasses[Math.Clamp(statusCode / 100 - 1, 0, 4)]).Inc();
-        _duration.WithLabels(service).Observe(elapsed.TotalSeconds);
-    }
+    public void RequestFinished(string service, int statusCode, TimeSpan elapsed) => Service(service).Finished(statusCode, elapsed);
 
     /// <summary>Counts one forwarding attempt to one worker; dispose the result when it is answered.</summary>
     public WorkerRequest StartWorkerRequest(string service, string worker) => new(Worker(service, worker), System.Diagnostics.Stopwatch.GetTimestamp());
 
     /// <summary>
-    /// A service's request series, for a caller that keeps them: prometheus-net's WithLabels takes a lock and
-    /// allocates on every call, which the fast lane would pay several times a request.
+    /// A service's request series, made once: prometheus-net's WithLabels takes a lock and allocates on every
+    /// call, which a request would pay several times. Services are never removed, so neither are these.
     /// </summary>
-    public ServiceSeries Service(string service) => new(this, service);
+    public ServiceSeries Service(string service) => _services.GetOrAdd(service, name => new ServiceSeries(this, name));
 
     /// <summary>A worker's request series, for a caller that keeps them (see <see cref="Service"/>).</summary>
     public WorkerSeries Worker(string service, string worker) => new(this, service, worker);

@@ -25,12 +25,22 @@ namespace Pier.Routing;
 /// </summary>
 internal sealed class FrontDoor : IAsyncDisposable
 {
-    private const int MaxAttempts = 3;
+    /// <summary>
+    /// Slowloris: 10 s for a whole header section (Kestrel's default is 30 s), like HAProxy's recommended
+    /// "timeout http-request 10s". The fast lane keeps the same.
+    /// </summary>
+    public static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
 
-    // A worker's process is gone microseconds after its exit resets its connections; this is ample.
-    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
+    /// <summary>Between requests on a kept-alive client connection: Kestrel's default, which the fast lane keeps too.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(130);
 
-    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(5) };
+    /// <summary>A worker silent this long during a request gets it a 504.</summary>
+    public static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Connecting to a worker or upstream.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = ActivityTimeout };
 
     private readonly WebApplication _app;
     private readonly IHttpForwarder _forwarder;
@@ -81,9 +91,9 @@ internal sealed class FrontDoor : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // Slowloris: 10 s for a whole header section (Kestrel's default is 30 s), like HAProxy's recommended
-            // "timeout http-request 10s". A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
+            kestrel.Limits.RequestHeadersTimeout = RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = KeepAliveTimeout;
             if (_fastLaneSocket is not null)
             {
                 File.Delete(_fastLaneSocket);
@@ -122,7 +132,7 @@ internal sealed class FrontDoor : IAsyncDisposable
         UseCookies = false,
         EnableMultipleHttp2Connections = true,
         ActivityHeadersPropagator = null,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ConnectTimeout = ConnectTimeout,
         PlaintextStreamFilter = RequestDelivery.Filter,
     };
 
@@ -217,20 +227,18 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     private async Task ForwardToRouteAsync(HttpContext context, ServiceRoute route)
     {
-        List<Destination>? failed = null;
-        List<string>? failures = null;
-        var brokenAttempts = 0;
-        var gaveUp = "no attempt was left";
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        FailedAttempts? failed = null;
+        var gaveUp = FailedAttempts.NoAttemptLeft;
+        for (var attempt = 0; attempt < FailedAttempts.MaxAttempts; attempt++)
         {
             // A retry picks among the workers in rotation now: a request that a hung worker held for seconds
             // would otherwise be retried on workers that have died and been replaced meanwhile.
             var destinations = attempt == 0 ? route.Destinations : _table.Match(context.Request.Host.Value ?? "")?.Destinations ?? [];
             var now = Stopwatch.GetTimestamp();
-            var destination = PowerOfTwoChoices.Pick(destinations, failed, now);
+            var destination = PowerOfTwoChoices.Pick(destinations, failed?.Tried, now);
             if (destination is null)
             {
-                gaveUp = "no other worker was ready";
+                gaveUp = FailedAttempts.NoOtherWorker;
                 break;
             }
 
@@ -254,28 +262,26 @@ internal sealed class FrontDoor : IAsyncDisposable
             var refused = HasSocketError(context, SocketError.ConnectionRefused);
             if (refused)
                 destination.MarkRefused(now);
-            (failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {Describe(context, error, delivery.Sent, refused)}, {Stopwatch.GetElapsedTime(now).TotalMilliseconds:0} ms in");
+            failed ??= new FailedAttempts();
+            failed.Note(destination, Describe(context, error, delivery.Sent, refused), Stopwatch.GetElapsedTime(now));
             if (context.Response.HasStarted)
             {
-                LogFailure(context, failures, "the response had begun");
+                LogFailure(context, failed, FailedAttempts.ResponseBegun);
                 return;
             }
             var unseen = refused && !delivery.Sent;
-            // A request that broke a worker mid-way is tried on one other worker only: if the request
-            // itself is what kills workers, it must not take the whole pool down. Two breaks are not the
-            // request's doing: a worker that Pier was stopping meanwhile (a hung one, say), and a reset of
-            // the first connection it was written to by a worker that lives on: the kernel's answer when a
-            // worker closes an idle connection with the request unread. A worker that dies resets too.
-            // (After a re-send, a reset says only that the listener closed.)
+            // Two breaks are not the request's doing: a worker that Pier was stopping meanwhile (a hung one,
+            // say), and a reset of the first connection it was written to by a worker that lives on: the
+            // kernel's answer when a worker closes an idle connection with the request unread. A worker that
+            // dies resets too. (After a re-send, a reset says only that the listener closed.)
             var notTheRequest = unseen || destination.IsRetiring
-                || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset) && !await destination.DiesWithinAsync(ResetGrace));
-            var canRetry = CanRetry(context, error, unseen);
-            if (!canRetry || (!notTheRequest && brokenAttempts++ > 0))
+                || (!delivery.Resent && HasSocketError(context, SocketError.ConnectionReset) && !await destination.DiesWithinAsync(FailedAttempts.ResetGrace));
+            if (failed.Refusal(CanRetry(context, error, unseen), notTheRequest) is { } refusal)
             {
-                LogFailure(context, failures, canRetry ? "two workers broke on it" : "it may not be retried");
+                LogFailure(context, failed, refusal);
                 return;
             }
-            (failed ??= []).Add(destination);
+            failed.Tried.Add(destination);
             // Undo what the failed attempt set, so the next one starts clean.
             context.Features.Set<IForwarderErrorFeature?>(null);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -287,25 +293,25 @@ internal sealed class FrontDoor : IAsyncDisposable
             return;
         }
         context.Response.StatusCode = StatusCodes.Status502BadGateway;
-        LogFailure(context, failures!, gaveUp);
+        LogFailure(context, failed, gaveUp);
     }
 
     /// <summary>A client that went away is no news for the operator; a worker that failed a request is.</summary>
-    private void LogFailure(HttpContext context, List<string> failures, string why)
+    private void LogFailure(HttpContext context, FailedAttempts failed, string why)
     {
         var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
         if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
             or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient)
             return;
-        _logFailure($"{context.Request.Method} {context.Request.Host}{context.Request.Path} answered {context.Response.StatusCode} ({why}): " +
-            string.Join("; then ", failures));
+        _logFailure(failed.Line(context.Request.Method, $"{context.Request.Host}{context.Request.Path}", context.Response.StatusCode, why));
     }
+
 
     /// <summary>What went wrong with one attempt, in the words an operator looks for in a proxy's error log.</summary>
     private static string Describe(HttpContext context, ForwarderError error, bool sent, bool refused)
     {
         if (refused)
-            return sent ? "the connection closed without an answer, and a new one was refused (the worker had exited)" : "connection refused";
+            return FailedAttempts.Refused(sent);
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         var cause = exception;
         while (cause?.InnerException is not null)

@@ -9,12 +9,13 @@ namespace Pier.Routing.FastLane;
 /// <see cref="KestrelTunnel"/>. Timeouts are Kestrel's: 10 s for a request head once it has begun
 /// (slowloris), 130 s of keep-alive between requests.
 /// </summary>
-internal sealed unsafe class ClientConnection : ILoopHandler
+internal sealed class ClientConnection : ILoopHandler
 {
     public const int InputCapacity = 16 * 1024;
     public const int RequestCapacity = 9 * 1024;
     public const int OutCapacity = 33 * 1024;
-    private const long HeadTimeoutMilliseconds = 10_000, KeepAliveMilliseconds = 130_000;
+    private static readonly long HeadTimeoutMilliseconds = (long)FrontDoor.RequestHeadersTimeout.TotalMilliseconds;
+    private static readonly long KeepAliveMilliseconds = (long)FrontDoor.KeepAliveTimeout.TotalMilliseconds;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
     private enum State { Reading, Exchanging, Closed, Tunneled }
@@ -72,9 +73,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
             UpdateInterest();
             return;
         }
-        nint n;
-        fixed (byte* bytes = input)
-            n = Native.recv(_fd, bytes + _end, InputCapacity - _end, 0);
+        var n = Native.Receive(_fd, input, _end, InputCapacity - _end);
         if (n > 0)
         {
             if (_start == _end)
@@ -255,9 +254,7 @@ internal sealed unsafe class ClientConnection : ILoopHandler
     /// <summary>Bytes the socket took, or -1 when the connection is broken (it is closed).</summary>
     private int SendSome(byte[] array, int offset, int count)
     {
-        nint n;
-        fixed (byte* bytes = array)
-            n = Native.send(_fd, bytes + offset, count, Native.MSG_NOSIGNAL);
+        var n = Native.Send(_fd, array, offset, count);
         if (n > 0)
             _lastWrite = _loop.Now;
         if (n >= 0)

@@ -6,8 +6,8 @@ namespace Pier.Routing.FastLane;
 
 /// <summary>
 /// One thread with its own epoll set. It accepts from the shared listening socket (EPOLLEXCLUSIVE, so
-/// one loop wakes per connection) and owns every connection it accepts, and the connections to workers
-/// that their requests use: a request never leaves the thread, as in nginx's worker processes. Other
+/// one loop wakes per connection), deals what it accepts to the loops in turn, and owns the connections
+/// dealt to it and the connections to workers that their requests use: a request never leaves the thread, as in nginx's worker processes. Other
 /// threads reach a loop only through <see cref="Post"/>.
 /// </summary>
 internal sealed unsafe class EventLoop : ILoopHandler
@@ -17,11 +17,9 @@ internal sealed unsafe class EventLoop : ILoopHandler
     private readonly int _epoll;
     private readonly int _wakeup;
     private readonly ConcurrentQueue<Action> _posted = new();
-    private readonly Dictionary<Destination, Stack<WorkerConnection>> _idle = new();
-    private readonly Dictionary<Destination, WorkerAddress?> _addresses = new();
+    private readonly Dictionary<Destination, DestinationState> _destinations = new();
     // By reference: a route is one snapshot's, and hashing its record (service name included) costs on every request.
     private readonly Dictionary<ServiceRoute, (bool CanForward, PierMetrics.ServiceSeries Series)> _routes = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Destination, PierMetrics.WorkerSeries> _workerSeries = new();
     private readonly HashSet<ClientConnection> _clients = new();
     private readonly HashSet<KestrelTunnel> _tunnels = new();
     private ILoopHandler?[] _handlers = new ILoopHandler?[1024];
@@ -96,9 +94,8 @@ internal sealed unsafe class EventLoop : ILoopHandler
             client.Close();
         foreach (var tunnel in _tunnels.ToArray())
             tunnel.Close();
-        foreach (var pool in _idle.Values)
-            while (pool.TryPop(out var idle))
-                idle.Close();
+        foreach (var destination in _destinations.Values)
+            destination.CloseIdle();
         lock (_wakeupLock)
         {
             _wakeupClosed = true;
@@ -271,25 +268,20 @@ internal sealed unsafe class EventLoop : ILoopHandler
             return;
         _swept = table;
         var live = table.Routes.SelectMany(r => r.Destinations).ToHashSet();
-        foreach (var (destination, pool) in _idle.Where(p => !live.Contains(p.Key)).ToArray())
+        foreach (var (destination, state) in _destinations.Where(d => !live.Contains(d.Key)).ToArray())
         {
-            while (pool.TryPop(out var idle))
-                idle.Close();
-            _idle.Remove(destination);
+            state.CloseIdle();
+            _destinations.Remove(destination);
         }
-        foreach (var destination in _addresses.Keys.Where(d => !live.Contains(d)).ToArray())
-            _addresses.Remove(destination);
-        foreach (var destination in _workerSeries.Keys.Where(d => !live.Contains(d)).ToArray())
-            _workerSeries.Remove(destination);
         _routes.Clear();
     }
 
-    /// <summary>The socket address of a destination, or null when the fast lane cannot reach it itself.</summary>
-    public WorkerAddress? AddressOf(Destination destination)
+    /// <summary>What this loop keeps for a destination of <paramref name="service"/>, made on first use.</summary>
+    public DestinationState StateOf(Destination destination, string service)
     {
-        if (!_addresses.TryGetValue(destination, out var address))
-            _addresses[destination] = address = WorkerAddress.Of(destination);
-        return address;
+        if (!_destinations.TryGetValue(destination, out var state))
+            _destinations[destination] = state = new DestinationState(WorkerAddress.Of(destination), Context.Metrics.Worker(service, destination.WorkerId));
+        return state;
     }
 
     /// <summary>
@@ -301,30 +293,11 @@ internal sealed unsafe class EventLoop : ILoopHandler
     /// <summary>A service's request metrics, looked up once per route snapshot.</summary>
     public PierMetrics.ServiceSeries SeriesOf(ServiceRoute route) => Known(route).Series;
 
-    /// <summary>A worker's request metrics, looked up once per loop.</summary>
-    public PierMetrics.WorkerSeries SeriesOf(string service, Destination destination)
-    {
-        if (!_workerSeries.TryGetValue(destination, out var series))
-            _workerSeries[destination] = series = Context.Metrics.Worker(service, destination.WorkerId);
-        return series;
-    }
-
     private (bool CanForward, PierMetrics.ServiceSeries Series) Known(ServiceRoute route)
     {
         if (!_routes.TryGetValue(route, out var known))
-            _routes[route] = known = (route.Destinations.All(d => AddressOf(d) is not null), Context.Metrics.Service(route.Service));
+            _routes[route] = known = (route.Destinations.All(d => StateOf(d, route.Service).Address is not null), Context.Metrics.Service(route.Service));
         return known;
-    }
-
-    /// <summary>A kept-alive connection to the destination, or null.</summary>
-    public WorkerConnection? TakeIdle(Destination destination)
-    {
-        if (!_idle.TryGetValue(destination, out var pool))
-            return null;
-        while (pool.TryPop(out var idle))
-            if (!idle.Closed)
-                return idle;
-        return null;
     }
 
     public void ReturnIdle(WorkerConnection connection)
@@ -334,9 +307,10 @@ internal sealed unsafe class EventLoop : ILoopHandler
             connection.Close();
             return;
         }
-        if (!_idle.TryGetValue(connection.Destination, out var pool))
-            _idle[connection.Destination] = pool = new Stack<WorkerConnection>();
-        pool.Push(connection);
+        if (_destinations.TryGetValue(connection.Destination, out var state))
+            state.ReturnIdle(connection);
+        else
+            connection.Close();  // its destination left the routing table meanwhile
     }
 
     public void Register(int fd, ILoopHandler handler, uint events)

@@ -11,12 +11,10 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed class Exchange(ClientConnection client, EventLoop loop)
 {
-    private const int MaxAttempts = 3;
-    private const long ActivityTimeoutMilliseconds = 5 * 60 * 1000;
-    private const long ConnectTimeoutMilliseconds = 5000;  // SocketsHttpHandler's ConnectTimeout on the YARP path
+    private static readonly long ActivityTimeoutMilliseconds = (long)FrontDoor.ActivityTimeout.TotalMilliseconds;
+    private static readonly long ConnectTimeoutMilliseconds = (long)FrontDoor.ConnectTimeout.TotalMilliseconds;
 
-    // A worker's process is gone microseconds after its exit resets its connections; this is ample.
-    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
+    private readonly FailedAttempts _failed = new();
 
     private ServiceRoute _route = null!;
     private PierMetrics.ServiceSeries _series = null!;
@@ -24,10 +22,9 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private int _requestLength;
     private RequestHead.Info _info;
     private long _started, _attemptStarted;
-    private int _attempts, _brokenAttempts, _written, _status, _generation;
-    private List<Destination>? _failed;
-    private List<string>? _failures;
+    private int _attempts, _written, _status, _generation;
     private Destination? _destination;
+    private DestinationState? _state;
     private PierMetrics.WorkerRequest _workerRequest;
     private WorkerConnection? _worker;
     private bool _responseStarted, _closeAfter, _resent, _attemptOpen, _finished;
@@ -43,11 +40,10 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _request = request;
         _requestLength = length;
         _info = info;
-        _attempts = _brokenAttempts = _written = 0;
+        _attempts = _written = 0;
         _destination = null;
         _status = 0;
-        _failed = null;
-        _failures = null;
+        _failed.Clear();
         _responseStarted = _resent = _finished = false;
         _closeAfter = info.Close;
         _started = Stopwatch.GetTimestamp();
@@ -62,13 +58,13 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private void Attempt(Destination[] destinations)
     {
         var now = Stopwatch.GetTimestamp();
-        var destination = PowerOfTwoChoices.Pick(destinations, _failed, now);
+        var destination = PowerOfTwoChoices.Pick(destinations, _failed.Tried, now);
         if (destination is null)
         {
-            if (_failed is null)
+            if (_attempts == 0)
                 Unavailable($"no worker of service '{_route.Service}' is ready");
             else
-                GiveUp(502, "no other worker was ready");
+                GiveUp(502, FailedAttempts.NoOtherWorker);
             return;
         }
         _attempts++;
@@ -77,14 +73,15 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _written = 0;  // per attempt, as RequestDelivery on the YARP path
         _attemptOpen = true;
         destination.Begin();
-        _workerRequest = new PierMetrics.WorkerRequest(loop.SeriesOf(_route.Service, destination), now);
-        Send(loop.TakeIdle(destination));
+        _state = loop.StateOf(destination, _route.Service);
+        _workerRequest = new PierMetrics.WorkerRequest(_state.Series, now);
+        Send(_state.TakeIdle());
     }
 
     private void Send(WorkerConnection? worker)
     {
         var destination = _destination!;
-        if (worker is null && loop.AddressOf(destination) is { } address)
+        if (worker is null && _state!.Address is { } address)
         {
             worker = WorkerConnection.Connect(loop, destination, address, out var error);
             if (worker is null)
@@ -152,7 +149,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         {
             Note(destination, Describe(failure, error, sent: true, refused: false));
             EndAttempt();
-            Log("the response had begun");
+            Log(FailedAttempts.ResponseBegun);
             var status = _status;
             Finish(status, abort: true);
             return;
@@ -175,12 +172,12 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         EndAttempt();
         var unseen = refused && !sent;
         var canRetry = unseen || (_info.Idempotent && failure != WorkerFailure.InvalidResponse);
-        // The rules of FrontDoor.ForwardToRouteAsync: a request that broke a worker mid-way is tried on one
-        // other worker only; a worker being stopped, or a reset from a worker that lives on, is not the request's doing.
+        // The rules of FrontDoor.ForwardToRouteAsync: a worker being stopped, or a reset from a worker that
+        // lives on, is not the request's doing; whether the worker lives is known 50 ms later, off the loop.
         if (!unseen && !destination.IsRetiring && failure == WorkerFailure.Reset && !resent)
         {
             var generation = _generation;
-            _ = destination.DiesWithinAsync(ResetGrace).ContinueWith(dies => loop.Post(() =>
+            _ = destination.DiesWithinAsync(FailedAttempts.ResetGrace).ContinueWith(dies => loop.Post(() =>
             {
                 if (generation == _generation)
                     Decide(canRetry, notTheRequest: !(dies.IsCompletedSuccessfully && dies.Result));
@@ -192,15 +189,15 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
 
     private void Decide(bool canRetry, bool notTheRequest)
     {
-        if (!canRetry || (!notTheRequest && _brokenAttempts++ > 0))
+        if (_failed.Refusal(canRetry, notTheRequest) is { } refusal)
         {
-            GiveUp(502, canRetry ? "two workers broke on it" : "it may not be retried");
+            GiveUp(502, refusal);
             return;
         }
-        (_failed ??= []).Add(_destination!);
-        if (_attempts >= MaxAttempts)
+        _failed.Tried.Add(_destination!);
+        if (_attempts >= FailedAttempts.MaxAttempts)
         {
-            GiveUp(502, "no attempt was left");
+            GiveUp(502, FailedAttempts.NoAttemptLeft);
             return;
         }
         // A retry picks among the workers in rotation now, as on the YARP path.
@@ -227,7 +224,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         EndAttempt();
         if (_responseStarted)
         {
-            Log("the response had begun");
+            Log(FailedAttempts.ResponseBegun);
             Finish(_status, abort: true);
             return;
         }
@@ -285,13 +282,11 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         client.ExchangeDone(_closeAfter || abort, abort);
     }
 
-    private void Note(Destination destination, string what) =>
-        (_failures ??= []).Add($"{destination.WorkerId}{(destination.IsRetiring ? " (being stopped)" : "")}: {what}, {Stopwatch.GetElapsedTime(_attemptStarted).TotalMilliseconds:0} ms in");
+    private void Note(Destination destination, string what) => _failed.Note(destination, what, Stopwatch.GetElapsedTime(_attemptStarted));
 
-    /// <summary>The line FrontDoor.LogFailure writes, for the operator's proxy log.</summary>
     private void Log(string why) =>
-        loop.Context.LogFailure($"{Encoding.ASCII.GetString(_request.AsSpan(_info.Method))} {Host}{Encoding.ASCII.GetString(_request.AsSpan(_info.Path))} " +
-            $"answered {_status} ({why}): {string.Join("; then ", _failures ?? [])}");
+        loop.Context.LogFailure(_failed.Line(Encoding.ASCII.GetString(_request.AsSpan(_info.Method)),
+            Host + Encoding.ASCII.GetString(_request.AsSpan(_info.Path)), _status, why));
 
     private string Host => Encoding.ASCII.GetString(_request.AsSpan(_info.Host));
 
@@ -299,7 +294,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private static string Describe(WorkerFailure failure, int error, bool sent, bool refused)
     {
         if (refused)
-            return sent ? "the connection closed without an answer, and a new one was refused (the worker had exited)" : "connection refused";
+            return FailedAttempts.Refused(sent);
         var detail = failure switch
         {
             WorkerFailure.Reset => "the worker reset the connection",

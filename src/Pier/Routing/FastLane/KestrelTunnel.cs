@@ -8,7 +8,7 @@ namespace Pier.Routing.FastLane;
 /// after one preamble line that tells Kestrel who the client is (<see cref="TunnelPreamble"/>). Kestrel
 /// owns the HTTP from here on, timeouts included; the tunnel ends when either side closes.
 /// </summary>
-internal sealed unsafe class KestrelTunnel : ILoopHandler
+internal sealed class KestrelTunnel : ILoopHandler
 {
     // A client's whole buffered head (16 KiB at most) and the preamble fit at once.
     private const int Capacity = 16 * 1024 + 256;
@@ -32,18 +32,9 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
     /// </summary>
     public static KestrelTunnel? Open(EventLoop loop, int clientFd, ClientAddress client, ReadOnlySpan<byte> buffered)
     {
-        var kestrel = loop.Context.Kestrel;
-        var fd = Native.StreamSocket(Native.AF_UNIX);
+        var fd = loop.Context.Kestrel.Connect(out _, out _);
         if (fd < 0)
             return null;
-        int result;
-        fixed (byte* sockaddr = kestrel.Sockaddr)
-            result = Native.connect(fd, sockaddr, kestrel.Sockaddr.Length);
-        if (result < 0 && Native.Errno != Native.EINPROGRESS)
-        {
-            Native.close(fd);
-            return null;
-        }
         var tunnel = new KestrelTunnel(loop, clientFd, fd);
         var preamble = TunnelPreamble.Format(client.Address, client.Port);
         var up = tunnel._client.Buffer;
@@ -98,9 +89,7 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
         {
             if (from.Count > 0)
             {
-                nint sent;
-                fixed (byte* bytes = from.Buffer)
-                    sent = Native.send(to.Fd, bytes + from.Offset, from.Count, Native.MSG_NOSIGNAL);
+                var sent = Native.Send(to.Fd, from.Buffer, from.Offset, from.Count);
                 if (sent < 0)
                     return Native.Errno == Native.EAGAIN;
                 from.Offset += (int)sent;
@@ -120,9 +109,7 @@ internal sealed unsafe class KestrelTunnel : ILoopHandler
             }
             if (!from.Readable)
                 return true;
-            nint read;
-            fixed (byte* bytes = from.Buffer)
-                read = Native.recv(from.Fd, bytes, Capacity, 0);
+            var read = Native.Receive(from.Fd, from.Buffer, 0, Capacity);
             if (read > 0)
             {
                 from.Count = (int)read;

@@ -49,6 +49,20 @@ internal static unsafe partial class Native
     [LibraryImport("libc", SetLastError = true)] public static partial nint write(int fd, byte* buffer, nint length);
     [LibraryImport("libc", SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint length);
 
+    /// <summary>recv(2) into part of a managed buffer.</summary>
+    public static nint Receive(int fd, byte[] buffer, int offset, int count)
+    {
+        fixed (byte* bytes = buffer)
+            return recv(fd, bytes + offset, count, 0);
+    }
+
+    /// <summary>send(2) from part of a managed buffer, without SIGPIPE when the peer has gone.</summary>
+    public static nint Send(int fd, byte[] buffer, int offset, int count)
+    {
+        fixed (byte* bytes = buffer)
+            return send(fd, bytes + offset, count, MSG_NOSIGNAL);
+    }
+
     public static void SetOption(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, sizeof(int));
 
     /// <summary>A non-blocking stream socket of the family, or -1.</summary>

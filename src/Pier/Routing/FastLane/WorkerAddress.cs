@@ -30,6 +30,35 @@ internal sealed class WorkerAddress
             Serialize(new IPEndPoint(ip, uri.Port)));
     }
 
+    /// <summary>
+    /// Starts a non-blocking connection: the socket, and whether connect(2) finished at once; -1 with the
+    /// errno when it failed at once (a Unix socket whose backlog is full says EAGAIN: as good as refused).
+    /// </summary>
+    public unsafe int Connect(out bool connected, out int error)
+    {
+        connected = false;
+        error = 0;
+        var fd = Native.StreamSocket(Family);
+        if (fd < 0)
+        {
+            error = Native.Errno;
+            return -1;
+        }
+        if (Family != Native.AF_UNIX)
+            Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+        int result;
+        fixed (byte* sockaddr = Sockaddr)
+            result = Native.connect(fd, sockaddr, Sockaddr.Length);
+        if (result < 0 && Native.Errno != Native.EINPROGRESS)
+        {
+            error = Native.Errno;
+            Native.close(fd);
+            return -1;
+        }
+        connected = result == 0;
+        return fd;
+    }
+
     public static WorkerAddress ForSocket(string path) => new(Native.AF_UNIX, Serialize(new UnixDomainSocketEndPoint(path)));
 
     private static byte[] Serialize(EndPoint endPoint)

@@ -5,7 +5,7 @@ namespace Pier.Routing.FastLane;
 /// its loop's pool in between, still registered for reading: a pooled connection that turns readable
 /// was closed by the worker (its keep-alive timeout, or its exit) and is dropped.
 /// </summary>
-internal sealed unsafe class WorkerConnection : ILoopHandler
+internal sealed class WorkerConnection : ILoopHandler
 {
     private const int Capacity = 16 * 1024;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
@@ -46,27 +46,11 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
     /// <summary>Opens a connection; null with the errno when connect(2) fails at once.</summary>
     public static WorkerConnection? Connect(EventLoop loop, Destination destination, WorkerAddress address, out int error)
     {
-        error = 0;
-        var fd = Native.StreamSocket(address.Family);
+        var fd = address.Connect(out var connected, out error);
         if (fd < 0)
-        {
-            error = Native.Errno;
             return null;
-        }
-        if (address.Family != Native.AF_UNIX)
-            Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
-        int result;
-        fixed (byte* sockaddr = address.Sockaddr)
-            result = Native.connect(fd, sockaddr, address.Sockaddr.Length);
-        // A Unix socket whose backlog is full says EAGAIN: as good as refused for this attempt.
-        if (result < 0 && Native.Errno != Native.EINPROGRESS)
-        {
-            error = Native.Errno;
-            Native.close(fd);
-            return null;
-        }
-        var connection = new WorkerConnection(loop, fd, destination, result == 0);
-        loop.Register(fd, connection, result == 0 ? Reading : Reading | Native.EPOLLOUT);
+        var connection = new WorkerConnection(loop, fd, destination, connected);
+        loop.Register(fd, connection, connected ? Reading : Reading | Native.EPOLLOUT);
         return connection;
     }
 
@@ -111,9 +95,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
             WatchWrite(false);
             return;
         }
-        nint n;
-        fixed (byte* bytes = _request)
-            n = Native.send(_fd, bytes + _requestSent, _requestLength - _requestSent, Native.MSG_NOSIGNAL);
+        var n = Native.Send(_fd, _request!, _requestSent, _requestLength - _requestSent);
         if (n < 0)
         {
             var error = Native.Errno;
@@ -144,9 +126,7 @@ internal sealed unsafe class WorkerConnection : ILoopHandler
             Close();
             return;
         }
-        nint n;
-        fixed (byte* bytes = _buffer)
-            n = Native.recv(_fd, bytes + _length, Capacity - _length, 0);
+        var n = Native.Receive(_fd, _buffer, _length, Capacity - _length);
         if (n > 0)
         {
             _length += (int)n;
