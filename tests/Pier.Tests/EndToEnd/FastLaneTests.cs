@@ -81,7 +81,17 @@ public sealed class FastLaneTests
             threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
         """;
 
-    private static async Task<(TestDirectory Dir, PierProcess Pier, int Port)> StartAsync(string environment = "")
+    /// <summary>Pier with the shapes worker, stopped and its directory removed on dispose.</summary>
+    private sealed record Lane(TestDirectory Dir, PierProcess Pier, int Port) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Pier.DisposeAsync();
+            Dir.Dispose();
+        }
+    }
+
+    private static async Task<Lane> StartAsync(string environment = "")
     {
         var dir = new TestDirectory();
         var port = Loopback.FreePort();
@@ -98,15 +108,14 @@ public sealed class FastLaneTests
             dir.Dispose();
             throw;
         }
-        return (dir, pier, port);
+        return new Lane(dir, pier, port);
     }
 
     [Fact]
     public async Task AnswersInEveryFraming_ArriveWhole_OnOneKeptAliveConnection()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await RawConnection.OpenAsync(port);
 
         await connection.SendAsync("GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -132,9 +141,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task PipelinedRequests_AreAnsweredInOrder()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await RawConnection.OpenAsync(port);
 
         await connection.SendAsync(string.Concat(Enumerable.Range(1, 5).Select(i => $"GET /echo?n={i} HTTP/1.1\r\nHost: a\r\n\r\n")));
@@ -146,9 +154,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task ALargeAnswer_ToASlowReader_ArrivesIntact()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await RawConnection.OpenAsync(port, receiveBuffer: 4096);
 
         await connection.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -164,9 +171,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task TheWorkersHopByHopHeaders_StayBehind_AndAnAnswerUntilClose_ClosesTheClient()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
 
         using (var connection = await RawConnection.OpenAsync(port))
         {
@@ -190,9 +196,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task TheWorkerSeesTheClientsRequest_WithoutHopByHopHeaders_AndWithForwardedHeaders()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await RawConnection.OpenAsync(port);
 
         await connection.SendAsync("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nConnection: keep-alive\r\nKeep-Alive: 300\r\nTE: trailers\r\n" +
@@ -207,9 +212,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task RequestsTheFastLaneLeavesToKestrel_AreServed_WithTheClientsAddress()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
 
         using (var connection = await RawConnection.OpenAsync(port))
         {
@@ -236,9 +240,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task AKeptAliveConnectionTheWorkerClosed_IsNotAFailure()
     {
-        var (dir, pier, port) = await StartAsync("env IDLE=0.3 ");
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync("env IDLE=0.3 ");
+        var (pier, port) = (lane.Pier, lane.Port);
         using var client = Loopback.Client(port);
 
         for (var i = 0; i < 5; i++)
@@ -258,9 +261,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task ConnectionsLeftHalfDone_CostPierNoCpu()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         var idle = new List<RawConnection>();
         try
         {
@@ -298,9 +300,8 @@ public sealed class FastLaneTests
     [Fact]
     public async Task ARequestHeadThatNeverEnds_Gets408_After10Seconds()
     {
-        var (dir, pier, port) = await StartAsync();
-        using var _ = dir;
-        await using var __ = pier;
+        await using var lane = await StartAsync();
+        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await RawConnection.OpenAsync(port);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
