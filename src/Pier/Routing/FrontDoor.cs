@@ -16,10 +16,10 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Pier.Routing;
 
 /// <summary>
-/// The public listeners. Plain HTTP goes through the <see cref="FastLane.FastLane"/> (event loops that
-/// forward bodiless HTTP/1.1 requests themselves) when Pier serves no HTTPS, and whatever the fast lane
-/// does not take reaches Kestrel through its internal socket; HTTPS, and HTTP beside it, Kestrel accepts
-/// itself. Here a routing snapshot picks the service and worker, and YARP's forwarder sends the request. A request that could not reach a worker is retried on another when
+/// The public listeners. The <see cref="FastLane.FastLane"/> (event loops that forward bodiless HTTP/1.1
+/// requests themselves) takes the HTTPS port, terminating TLS itself, or the plain-HTTP port when Pier
+/// serves no HTTPS; whatever it does not take reaches Kestrel through its internal sockets. Beside HTTPS,
+/// Kestrel keeps the plain-HTTP port (ACME challenges and redirects). Here a routing snapshot picks the service and worker, and YARP's forwarder sends the request. A request that could not reach a worker is retried on another when
 /// that is safe, so a dying worker costs the client nothing; with no ready worker the answer is a
 /// quick 503 with Retry-After, never a hang.
 /// </summary>
@@ -54,6 +54,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly ListenConfig _listen;
     private readonly TimeSpan _drainTimeout;
     private readonly string? _fastLaneSocket;
+    private readonly string? _fastLaneTlsSocket;
     private readonly FastLane.FastLaneContext? _fastLaneContext;
     private FastLane.FastLane? _fastLane;
     private volatile RoutingTable _table = RoutingTable.Empty;
@@ -62,24 +63,35 @@ internal sealed class FrontDoor : IAsyncDisposable
     /// answers ACME challenges and redirects everything else to HTTPS.</param>
     /// <param name="sockets">Resolves the destinations of workers on Unix sockets.</param>
     /// <param name="logFailure">Told of every request that workers failed, with what went wrong on each attempt.</param>
-    /// <param name="fastLaneSocket">Where Kestrel listens for what the fast lane passes on; null (or a path too long for a
-    /// Unix socket) leaves plain HTTP to Kestrel.</param>
+    /// <param name="fastLaneSocket">Where Kestrel listens for what the fast lane passes on (with HTTPS, a second socket
+    /// beside it, with "-tls" in its name, takes the TLS hellos the fast lane leaves alone); null (or a path too long for a
+    /// Unix socket) leaves the public ports to Kestrel.</param>
     public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
         CertificateManager? certificates = null, string? fastLaneSocket = null)
     {
         _listen = listen;
         _drainTimeout = drainTimeout;
-        if (certificates is null && fastLaneSocket is not null && System.Text.Encoding.UTF8.GetByteCount(fastLaneSocket) <= WorkerSockets.MaxPathLength)
+        _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
+        var tlsSocket = fastLaneSocket is null ? null : Path.Combine(Path.GetDirectoryName(fastLaneSocket)!,
+            Path.GetFileNameWithoutExtension(fastLaneSocket) + "-tls" + Path.GetExtension(fastLaneSocket));
+        if (fastLaneSocket is not null && (certificates is null || listen.HttpsPort is not null)
+            && System.Text.Encoding.UTF8.GetByteCount(tlsSocket!) <= WorkerSockets.MaxPathLength)
         {
             _fastLaneSocket = fastLaneSocket;
             var kestrel = FastLane.WorkerAddress.ForSocket(fastLaneSocket);
-            _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel);
+            if (certificates is null)
+                _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel);
+            else
+            {
+                _fastLaneTlsSocket = tlsSocket;
+                _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel,
+                    new FastLane.TlsTermination(certificates.Store, _hsts), FastLane.WorkerAddress.ForSocket(tlsSocket!));
+            }
         }
         _metrics = metrics;
         _logFailure = logFailure;
         _certificates = certificates;
         _httpsPort = certificates is null ? null : listen.HttpsPort;
-        _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout);
@@ -103,11 +115,23 @@ internal sealed class FrontDoor : IAsyncDisposable
                     o.Use(FastLane.TunnelPreamble.Middleware);
                 });
             }
-            else if (listen.HttpAddress is null)
-                kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
-            else
-                kestrel.Listen(IPAddress.Parse(listen.HttpAddress), listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
-            if (certificates is not null && _httpsPort is { } httpsPort)
+            if (_fastLaneSocket is null || certificates is not null)
+            {
+                if (listen.HttpAddress is null)
+                    kestrel.ListenAnyIP(listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+                else
+                    kestrel.Listen(IPAddress.Parse(listen.HttpAddress), listen.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+            }
+            if (_fastLaneTlsSocket is not null)
+            {
+                File.Delete(_fastLaneTlsSocket);
+                kestrel.ListenUnixSocket(_fastLaneTlsSocket, o =>
+                {
+                    o.Use(FastLane.TunnelPreamble.Middleware);
+                    ConfigureHttps(o, certificates!);
+                });
+            }
+            else if (certificates is not null && _httpsPort is { } httpsPort)
             {
                 if (listen.HttpsAddress is null)
                     kestrel.ListenAnyIP(httpsPort, o => ConfigureHttps(o, certificates));
@@ -358,6 +382,8 @@ internal sealed class FrontDoor : IAsyncDisposable
         await _app.DisposeAsync();
         if (_fastLaneSocket is not null)
             File.Delete(_fastLaneSocket);
+        if (_fastLaneTlsSocket is not null)
+            File.Delete(_fastLaneTlsSocket);
         _client.Dispose();
         _socketClient.Dispose();
     }

@@ -9,7 +9,10 @@ using Pier.Tests.EndToEnd;
 
 namespace Pier.Tests.Certificates;
 
-/// <summary>The front door's HTTPS listener on loopback, with Pier's internal CA and an open TLS-ALPN-01 challenge.</summary>
+/// <summary>
+/// The front door's HTTPS listener on loopback, with Pier's internal CA and an open TLS-ALPN-01 challenge: the fast lane
+/// terminates TLS and leaves ACME validators' hellos, and every hello while there is no certificate, to Kestrel.
+/// </summary>
 public sealed class CertificateSelectorTests : IAsyncLifetime
 {
     private readonly TestDirectory _dir = new();
@@ -21,7 +24,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
     {
         var config = new HttpsConfig(["a.pier.test", "b.pier.test"], null, HttpsConfig.Internal, null, null, null, null);
         _certificates = new CertificateManager(config, _dir.Path, (_, _) => { }, TimeProvider.System);
-        _frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", Loopback.FreePort(), "127.0.0.1", _httpsPort), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", _dir.Path), _ => { }, _certificates);
+        _frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", Loopback.FreePort(), "127.0.0.1", _httpsPort), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", _dir.Path), _ => { }, _certificates, Path.Combine(_dir.Path, "front-door.sock"));
         await _frontDoor.StartAsync(CancellationToken.None);
         _certificates.Start();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -64,7 +67,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
         var config = new HttpsConfig(["a.pier.test"], null, $"https://127.0.0.1:{Loopback.FreePort()}/dir", null, null, null, HttpsConfig.DefaultHsts);
         await using var certificates = new CertificateManager(config, dir.Path, (_, _) => { }, TimeProvider.System);
         var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
-        await using var frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", http, "127.0.0.1", https), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", dir.Path), _ => { }, certificates);
+        await using var frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", http, "127.0.0.1", https), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", dir.Path), _ => { }, certificates, Path.Combine(dir.Path, "front-door.sock"));
         await frontDoor.StartAsync(CancellationToken.None);
         certificates.Start();
         certificates.Challenges.OpenHttp01("tok-123", "tok-123.thumb");

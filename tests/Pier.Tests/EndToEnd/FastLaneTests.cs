@@ -5,9 +5,10 @@ using System.Text;
 namespace Pier.Tests.EndToEnd;
 
 /// <summary>
-/// The fast lane (Pier's event loops on the plain-HTTP port) with a worker that answers in every shape
-/// HTTP/1.1 allows: chunked, large, until close, 1xx first, with hop-by-hop headers; and what the fast
-/// lane hands to Kestrel (bodies, HTTP/1.0), over raw sockets so that every byte is seen.
+/// The fast lane (Pier's event loops on the plain-HTTP port, or on the HTTPS port terminating TLS
+/// themselves) with a worker that answers in every shape HTTP/1.1 allows: chunked, large, until close,
+/// 1xx first, with hop-by-hop headers; and what the fast lane hands to Kestrel (bodies, HTTP/1.0, HTTP/2,
+/// hellos it leaves alone), over raw connections so that every byte is seen.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class FastLaneTests
@@ -44,6 +45,8 @@ public sealed class FastLaneTests
                 conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n")
                 time.sleep(0.05)
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            elif path == "/own-hsts":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=5\r\nContent-Length: 2\r\n\r\nok")
             elif path == "/head":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             else:
@@ -81,9 +84,15 @@ public sealed class FastLaneTests
             threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
         """;
 
+    private const string Host = "lane.pier.test";
+
     /// <summary>Pier with the shapes worker, stopped and its directory removed on dispose.</summary>
-    private sealed record Lane(TestDirectory Dir, PierProcess Pier, int Port) : IAsyncDisposable
+    /// <param name="Port">The port the tests use: the HTTPS one when <paramref name="Https"/>.</param>
+    private sealed record Lane(TestDirectory Dir, PierProcess Pier, int Port, bool Https) : IAsyncDisposable
     {
+        public Task<RawConnection> OpenAsync(int? receiveBuffer = null) =>
+            RawConnection.OpenAsync(Port, receiveBuffer, Https ? Host : null, Https ? ["http/1.1"] : []);
+
         public async ValueTask DisposeAsync()
         {
             await Pier.DisposeAsync();
@@ -91,16 +100,21 @@ public sealed class FastLaneTests
         }
     }
 
-    private static async Task<Lane> StartAsync(string environment = "")
+    /// <param name="https">HTTPS with Pier's internal CA: the fast lane serves the HTTPS port, Kestrel the HTTP one.</param>
+    private static async Task<Lane> StartAsync(bool https = false, string environment = "")
     {
         var dir = new TestDirectory();
         var port = Loopback.FreePort();
+        int? httpsPort = https ? Loopback.FreePort() : null;
         dir.Write("shapes.py", Shapes);
-        dir.Write("pier.yaml", TestConfigs.FastApi("fast-lane", port, workers: 1, run: $"{environment}/usr/bin/python3 shapes.py", dir: dir.Path));
+        dir.Write("pier.yaml", TestConfigs.FastApi("fast-lane", port, workers: 1, run: $"{environment}/usr/bin/python3 shapes.py", dir: dir.Path,
+            httpsPort: httpsPort, extra: https ? $"https:\n  domains: [{Host}]\n  ca: internal" : ""));
         var pier = PierProcess.Start(dir);
         try
         {
             await pier.WaitForReadyAsync("web", 1);
+            if (httpsPort is { } tls)
+                await WaitForCertificateAsync(tls);
         }
         catch
         {
@@ -108,15 +122,35 @@ public sealed class FastLaneTests
             dir.Dispose();
             throw;
         }
-        return new Lane(dir, pier, port);
+        return new Lane(dir, pier, httpsPort ?? port, https);
     }
 
-    [Fact]
-    public async Task AnswersInEveryFraming_ArriveWhole_OnOneKeptAliveConnection()
+    /// <summary>Handshakes fail until the internal CA's first certificate is there.</summary>
+    private static async Task WaitForCertificateAsync(int port)
     {
-        await using var lane = await StartAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var connection = await RawConnection.OpenAsync(port, tlsHost: Host);
+                return;
+            }
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnswersInEveryFraming_ArriveWhole_OnOneKeptAliveConnection(bool https)
+    {
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
-        using var connection = await RawConnection.OpenAsync(port);
+        using var connection = await lane.OpenAsync();
 
         await connection.SendAsync("GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n");
         var chunked = await connection.ReadAnswerAsync();
@@ -138,12 +172,14 @@ public sealed class FastLaneTests
         Assert.DoesNotContain("answered", pier.Output);
     }
 
-    [Fact]
-    public async Task PipelinedRequests_AreAnsweredInOrder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PipelinedRequests_AreAnsweredInOrder(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
-        using var connection = await RawConnection.OpenAsync(port);
+        using var connection = await lane.OpenAsync();
 
         await connection.SendAsync(string.Concat(Enumerable.Range(1, 5).Select(i => $"GET /echo?n={i} HTTP/1.1\r\nHost: a\r\n\r\n")));
 
@@ -151,12 +187,14 @@ public sealed class FastLaneTests
             Assert.StartsWith($"GET /echo?n={i} HTTP/1.1", Encoding.ASCII.GetString((await connection.ReadAnswerAsync()).Body));
     }
 
-    [Fact]
-    public async Task ALargeAnswer_ToASlowReader_ArrivesIntact()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ALargeAnswer_ToASlowReader_ArrivesIntact(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
-        using var connection = await RawConnection.OpenAsync(port, receiveBuffer: 4096);
+        using var connection = await lane.OpenAsync(receiveBuffer: 4096);
 
         await connection.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
         await Task.Delay(1000);  // the client's socket and Pier's are full: the worker must wait, not its bytes be lost
@@ -168,13 +206,15 @@ public sealed class FastLaneTests
         Assert.Equal("ok", Encoding.ASCII.GetString(next.Body));
     }
 
-    [Fact]
-    public async Task TheWorkersHopByHopHeaders_StayBehind_AndAnAnswerUntilClose_ClosesTheClient()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheWorkersHopByHopHeaders_StayBehind_AndAnAnswerUntilClose_ClosesTheClient(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
 
-        using (var connection = await RawConnection.OpenAsync(port))
+        using (var connection = await lane.OpenAsync())
         {
             await connection.SendAsync("GET /worker-closes HTTP/1.1\r\nHost: a\r\n\r\n");
             var answer = await connection.ReadAnswerAsync();
@@ -184,7 +224,7 @@ public sealed class FastLaneTests
             await connection.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             Assert.Equal("ok", Encoding.ASCII.GetString((await connection.ReadAnswerAsync()).Body));
         }
-        using (var connection = await RawConnection.OpenAsync(port))
+        using (var connection = await lane.OpenAsync())
         {
             await connection.SendAsync("GET /until-close HTTP/1.1\r\nHost: a\r\n\r\n");
             var answer = await connection.ReadAnswerAsync(untilClose: true);
@@ -193,29 +233,35 @@ public sealed class FastLaneTests
         }
     }
 
-    [Fact]
-    public async Task TheWorkerSeesTheClientsRequest_WithoutHopByHopHeaders_AndWithForwardedHeaders()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheWorkerSeesTheClientsRequest_WithoutHopByHopHeaders_AndWithForwardedHeaders(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
-        using var connection = await RawConnection.OpenAsync(port);
+        using var connection = await lane.OpenAsync();
 
         await connection.SendAsync("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nConnection: keep-alive\r\nKeep-Alive: 300\r\nTE: trailers\r\n" +
             "X-Forwarded-For: 6.6.6.6\r\nX-Custom: kept\r\n\r\n");
-        var seen = Encoding.ASCII.GetString((await connection.ReadAnswerAsync()).Body);
+        var answer = await connection.ReadAnswerAsync();
+        var seen = Encoding.ASCII.GetString(answer.Body);
 
-        Assert.Equal("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nX-Custom: kept\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\n" +
-            "X-Forwarded-Host: api.example.test\r\n\r\n", seen);
+        Assert.Equal("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nX-Custom: kept\r\nX-Forwarded-For: 127.0.0.1\r\n" +
+            $"X-Forwarded-Proto: {(https ? "https" : "http")}\r\nX-Forwarded-Host: api.example.test\r\n\r\n", seen);
+        Assert.Equal(https, answer.Head.Contains("\r\nStrict-Transport-Security: max-age=31536000\r\n"));
     }
 
     /// <summary>A body, or HTTP/1.0, goes to Kestrel and YARP through the tunnel; the client's address goes with it.</summary>
-    [Fact]
-    public async Task RequestsTheFastLaneLeavesToKestrel_AreServed_WithTheClientsAddress()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestsTheFastLaneLeavesToKestrel_AreServed_WithTheClientsAddress(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
 
-        using (var connection = await RawConnection.OpenAsync(port))
+        using (var connection = await lane.OpenAsync())
         {
             await connection.SendAsync("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
             var post = Encoding.ASCII.GetString((await connection.ReadAnswerAsync()).Body);
@@ -226,9 +272,10 @@ public sealed class FastLaneTests
             Assert.StartsWith("POST /echo HTTP/1.1", post);
             Assert.EndsWith("\r\n\r\nabc", post);
             Assert.Contains("X-Forwarded-For: 127.0.0.1", post);
+            Assert.Contains($"X-Forwarded-Proto: {(https ? "https" : "http")}", post);
             Assert.StartsWith("GET /echo HTTP/1.1", get);
         }
-        using (var connection = await RawConnection.OpenAsync(port))
+        using (var connection = await lane.OpenAsync())
         {
             await connection.SendAsync("GET / HTTP/1.0\r\n\r\n");
             var answer = await connection.ReadAnswerAsync(untilClose: true);
@@ -240,7 +287,7 @@ public sealed class FastLaneTests
     [Fact]
     public async Task AKeptAliveConnectionTheWorkerClosed_IsNotAFailure()
     {
-        await using var lane = await StartAsync("env IDLE=0.3 ");
+        await using var lane = await StartAsync(environment: "env IDLE=0.3 ");
         var (pier, port) = (lane.Pier, lane.Port);
         using var client = Loopback.Client(port);
 
@@ -258,20 +305,22 @@ public sealed class FastLaneTests
     /// reads nothing. Its sockets must not wake the loops in a spin (epoll reports hang-ups even for a
     /// socket that asks for no events).
     /// </summary>
-    [Fact]
-    public async Task ConnectionsLeftHalfDone_CostPierNoCpu()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ConnectionsLeftHalfDone_CostPierNoCpu(bool https)
     {
-        await using var lane = await StartAsync();
+        await using var lane = await StartAsync(https);
         var (pier, port) = (lane.Pier, lane.Port);
         var idle = new List<RawConnection>();
         try
         {
             for (var i = 0; i < 4; i++)
             {
-                var tunnelled = await RawConnection.OpenAsync(port);
+                var tunnelled = await lane.OpenAsync();
                 await tunnelled.SendAsync("GET / HTTP/1.0\r\n\r\n");
                 idle.Add(tunnelled);
-                var slowReader = await RawConnection.OpenAsync(port, receiveBuffer: 4096);
+                var slowReader = await lane.OpenAsync(receiveBuffer: 4096);
                 await slowReader.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
                 idle.Add(slowReader);
             }
@@ -302,7 +351,7 @@ public sealed class FastLaneTests
     {
         await using var lane = await StartAsync();
         var (pier, port) = (lane.Pier, lane.Port);
-        using var connection = await RawConnection.OpenAsync(port);
+        using var connection = await lane.OpenAsync();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await connection.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n");
@@ -312,75 +361,102 @@ public sealed class FastLaneTests
         Assert.InRange(clock.Elapsed.TotalSeconds, 9, 13);
     }
 
-    /// <summary>A raw HTTP/1.1 client: what it sends is what goes on the wire, and it reads answers byte for byte.</summary>
-    private sealed class RawConnection : IDisposable
+    /// <summary>
+    /// Over HTTPS Pier's HSTS replaces a worker's own; HTTP/2 clients get Kestrel's HTTP/2 on the stream the loop
+    /// decrypted, as HTTPS (HSTS, X-Forwarded-Proto), bodies included.
+    /// </summary>
+    [Fact]
+    public async Task Https_PiersHstsWins_AndHttp2ClientsAreServedByKestrel()
     {
-        private readonly Socket _socket;
-        private readonly List<byte> _buffered = [];
-
-        private RawConnection(Socket socket) => _socket = socket;
-
-        public static async Task<RawConnection> OpenAsync(int port, int? receiveBuffer = null)
+        await using var lane = await StartAsync(https: true);
+        using (var connection = await lane.OpenAsync())
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            if (receiveBuffer is { } size)
-                socket.ReceiveBufferSize = size;
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-            return new RawConnection(socket);
+            await connection.SendAsync($"GET /own-hsts HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+            var answer = await connection.ReadAnswerAsync();
+            Assert.Equal("http/1.1", connection.Protocol);
+            Assert.Single(answer.Head.Split("\r\n"), line => line.StartsWith("Strict-Transport-Security", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains("Strict-Transport-Security: max-age=31536000\r\n", answer.Head);
         }
 
-        public async Task SendAsync(string request) => await _socket.SendAsync(Encoding.ASCII.GetBytes(request));
-
-        /// <summary>One answer: its head, and its body as sent (chunked bodies with their framing).</summary>
-        public async Task<(string Head, byte[] Body)> ReadAnswerAsync(bool bodiless = false, bool untilClose = false, TimeSpan? timeout = null)
+        using var client = new HttpClient(new SocketsHttpHandler
         {
-            using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
-            int end;
-            while ((end = IndexOf("\r\n\r\n"u8)) < 0)
-                await FillAsync(cancel.Token);
-            var head = Encoding.ASCII.GetString(Take(end + 4).ToArray());
-            var status = int.Parse(head.AsSpan(9, 3));
-            if (bodiless || status < 200 || status is 204 or 304)
-                return (head, []);
-            var length = head.Split("\r\n").Select(l => l.Split(':', 2)).FirstOrDefault(p => p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase));
-            if (length is not null && !untilClose)
+            ConnectCallback = async (_, cancel) =>
             {
-                var count = int.Parse(length[1]);
-                while (_buffered.Count < count)
-                    await FillAsync(cancel.Token);
-                return (head, Take(count).ToArray());
-            }
-            if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
-            {
-                int last;
-                while ((last = IndexOf("0\r\nX-Trailer: yes\r\n\r\n"u8)) < 0)
-                    await FillAsync(cancel.Token);
-                return (head, Take(last + 21).ToArray());
-            }
-            while (await FillAsync(cancel.Token))
-            {
-            }
-            return (head, Take(_buffered.Count).ToArray());
-        }
-
-        private int IndexOf(ReadOnlySpan<byte> value) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_buffered).IndexOf(value);
-
-        private List<byte> Take(int count)
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, lane.Port, cancel);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        })
         {
-            var taken = _buffered.GetRange(0, count);
-            _buffered.RemoveRange(0, count);
-            return taken;
-        }
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(15),
+        };
+        using var get = await client.GetAsync($"https://{Host}:{lane.Port}/");
+        using var post = await client.PostAsync($"https://{Host}:{lane.Port}/echo", new StringContent("abc"));
+        var echoed = await post.Content.ReadAsStringAsync();
 
-        /// <summary>False once the server has closed the connection.</summary>
-        private async Task<bool> FillAsync(CancellationToken cancel)
+        Assert.Equal(HttpVersion.Version20, get.Version);
+        Assert.Equal("ok", await get.Content.ReadAsStringAsync());
+        Assert.Equal("max-age=31536000", get.Headers.GetValues("Strict-Transport-Security").Single());
+        Assert.StartsWith("POST /echo HTTP/1.1", echoed);
+        Assert.Contains("X-Forwarded-Proto: https", echoed);
+        Assert.EndsWith("\r\n\r\nabc", echoed);
+    }
+
+    /// <summary>
+    /// A hello that never ends costs Pier no CPU while the loop waits for the rest of it (its bytes stay in
+    /// the socket) and is closed after 10 s; plain HTTP on the HTTPS port goes to Kestrel's TLS, which refuses
+    /// it; other clients are served all the while.
+    /// </summary>
+    [Fact]
+    public async Task Https_AHelloThatNeverEnds_CostsNoCpu_AndIsClosedAfter10Seconds_PlainHttpIsRefused()
+    {
+        await using var lane = await StartAsync(https: true);
+        using var stalled = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await stalled.ConnectAsync(IPAddress.Loopback, lane.Port);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await stalled.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 });
+        await Task.Delay(500);
+
+        var before = CpuTicks(lane.Pier.Pid);
+        await Task.Delay(2000);
+        var used = (CpuTicks(lane.Pier.Pid) - before) / 100.0;
+        using (var other = await lane.OpenAsync())
         {
-            var buffer = new byte[64 * 1024];
-            var read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancel);
-            _buffered.AddRange(buffer.AsSpan(0, read));
-            return read > 0;
+            await other.SendAsync($"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+            Assert.Equal("ok", Encoding.ASCII.GetString((await other.ReadAnswerAsync()).Body));
         }
+        using (var plain = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await plain.ConnectAsync(IPAddress.Loopback, lane.Port);
+            await plain.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n"));
+            var refusal = await ReadUntilClosedAsync(plain);
+            Assert.False(refusal.StartsWith("HTTP/"), $"plain HTTP on the HTTPS port got an HTTP answer: {refusal}");
+        }
+        var read = await ReadUntilClosedAsync(stalled);
 
-        public void Dispose() => _socket.Dispose();
+        Assert.True(used < 0.3, $"Pier used {used:0.00} s of CPU in 2 s with a stalled hello");
+        Assert.Equal("", read);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 9, 13);
+    }
+
+    /// <summary>Whatever arrives until the server closes (a reset counts as closed), within 20 s.</summary>
+    private static async Task<string> ReadUntilClosedAsync(Socket socket)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token)) > 0)
+                received.AddRange(buffer.AsSpan(0, read));
+        }
+        catch (SocketException)
+        {
+        }
+        return Encoding.Latin1.GetString(received.ToArray());
     }
 }

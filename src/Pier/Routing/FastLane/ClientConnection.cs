@@ -7,7 +7,9 @@ namespace Pier.Routing.FastLane;
 /// (pipelined requests wait in the buffer), and writes answers back, holding the worker while the
 /// client's socket is full. A request the fast lane does not take turns the whole connection into a
 /// <see cref="KestrelTunnel"/>. Timeouts are Kestrel's: 10 s for a request head once it has begun
-/// (slowloris), 130 s of keep-alive between requests.
+/// (slowloris) and for a TLS handshake, 130 s of keep-alive between requests. On the HTTPS port the
+/// connection first peeks at the client's hello (<see cref="TlsTermination"/> decides who answers it),
+/// then makes the handshake, and reads and writes through OpenSSL from then on.
 /// </summary>
 internal sealed class ClientConnection : ILoopHandler
 {
@@ -18,10 +20,11 @@ internal sealed class ClientConnection : ILoopHandler
     private static readonly long KeepAliveMilliseconds = (long)FrontDoor.KeepAliveTimeout.TotalMilliseconds;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
-    private enum State { Reading, Exchanging, Closed, Tunneled }
+    private enum State { Handshaking, Reading, Exchanging, Closed, Tunneled }
 
     private readonly EventLoop _loop;
     private readonly int _fd;
+    private readonly SocketStream _stream;
     private readonly ClientAddress _address;
     private readonly Exchange _exchange;
     private byte[]? _input;
@@ -41,10 +44,12 @@ internal sealed class ClientConnection : ILoopHandler
     {
         _loop = loop;
         _fd = fd;
+        _stream = new SocketStream(fd);
         _address = address;
         _exchange = new Exchange(this, loop);
         _idleSince = loop.Now;
         _input = loop.Inputs.Take();
+        _state = loop.Context.Tls is null ? State.Reading : State.Handshaking;
     }
 
     public void OnEvents(int fd, uint events)
@@ -55,10 +60,81 @@ internal sealed class ClientConnection : ILoopHandler
             Close();
             return;
         }
+        if (_state == State.Handshaking)
+        {
+            Handshake();
+            return;
+        }
         if ((events & Native.EPOLLOUT) != 0)
             Flush();
-        if (_state is State.Reading or State.Exchanging && !_readPaused && (events & (Reading | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+        if (_state is State.Reading or State.Exchanging && !_readPaused && ((events & Reading) != 0 || _stream.ReadWantsWrite))
             Read();
+    }
+
+    /// <summary>
+    /// Waits for the whole first record of the client's hello (without taking it from the socket), hands
+    /// the connection untouched to Kestrel when it is not the loops' to terminate, and makes the handshake.
+    /// </summary>
+    private void Handshake()
+    {
+        var tls = _loop.Context.Tls!;
+        if (!_stream.IsTls)
+        {
+            var peeked = Native.Peek(_fd, _loop.Scratch);
+            if (peeked < 0 && Native.Errno == Native.EAGAIN)
+                return;
+            if (peeked <= 0)
+            {
+                Close();
+                return;
+            }
+            switch (tls.Decide(new ReadOnlySpan<byte>(_loop.Scratch, 0, (int)peeked)))
+            {
+                case TlsTermination.Decision.NeedMore:
+                    // The bytes stay in the socket, which would wake the loop again and again: only new ones should.
+                    SetInterest(Reading | Native.EPOLLET);
+                    return;
+                case TlsTermination.Decision.Kestrel:
+                    Tunnel(_loop.Context.KestrelTls!, TunnelPreamble.Format(_address.Address, _address.Port), ReadOnlySpan<byte>.Empty);
+                    return;
+            }
+            var ssl = tls.NewSession(_fd, _loop.Context.LogFailure);
+            if (ssl == 0)
+            {
+                Close();
+                return;
+            }
+            _stream.StartTls(ssl);
+        }
+        switch (_stream.Accept())
+        {
+            case SocketStream.Handshake.WantRead:
+                SetInterest(Reading);
+                return;
+            case SocketStream.Handshake.WantWrite:
+                SetInterest(Native.EPOLLOUT);
+                return;
+            case SocketStream.Handshake.Failed:
+                Close();
+                return;
+        }
+        _state = State.Reading;
+        _idleSince = _loop.Now;
+        SetInterest(Reading);
+        if (_stream.Protocol == "h2")
+        {
+            ToKestrel();  // HTTP/2 is Kestrel's: it gets the decrypted stream
+            return;
+        }
+        Read();  // the first request may have come with the handshake's last flight
+    }
+
+    private void SetInterest(uint interest)
+    {
+        if (interest == _interest)
+            return;
+        _interest = interest;
+        _loop.Watch(_fd, interest);
     }
 
     private void Read()
@@ -73,18 +149,24 @@ internal sealed class ClientConnection : ILoopHandler
             UpdateInterest();
             return;
         }
-        var n = Native.Receive(_fd, input, _end, InputCapacity - _end);
+        var n = _stream.Receive(input, _end, InputCapacity - _end);
         if (n > 0)
         {
             if (_start == _end)
                 _headSince = _loop.Now;
             _end += (int)n;
+            if (_stream.HasPending)
+                _loop.Again(this);
             if (_state == State.Reading)
                 Dispatch();
             return;
         }
-        if (n < 0 && Native.Errno == Native.EAGAIN)
+        if (n == SocketStream.WouldBlock)
+        {
+            if (_stream.ReadWantsWrite)
+                UpdateInterest();
             return;
+        }
         Close();
     }
 
@@ -127,7 +209,7 @@ internal sealed class ClientConnection : ILoopHandler
                     return;
                 }
                 _request ??= _loop.Requests.Take();
-                var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _request, out var info);
+                var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _stream.IsTls, _request, out var info);
                 var route = length < 0 ? null : Route(info);
                 if (route is null || !_loop.CanForward(route))
                 {
@@ -189,6 +271,8 @@ internal sealed class ClientConnection : ILoopHandler
         {
             _readPaused = false;
             UpdateInterest();
+            if (_stream.HasPending)
+                _loop.Again(this);
         }
         if (!_dispatching)
             Dispatch();
@@ -198,7 +282,7 @@ internal sealed class ClientConnection : ILoopHandler
     public bool SendHead(ReadOnlySpan<byte> head, bool close, byte[] body, int offset, int count)
     {
         var output = _out ??= _loop.Answers.Take();
-        var length = ResponseHead.Rewrite(head, close, output);
+        var length = ResponseHead.Rewrite(head, close, _stream.IsTls ? _loop.Context.Tls!.HstsHeader : [], output);
         if (length < 0)
         {
             Close();  // cannot happen: the buffer holds any head a worker connection can read, and 19 bytes more
@@ -254,12 +338,12 @@ internal sealed class ClientConnection : ILoopHandler
     /// <summary>Bytes the socket took, or -1 when the connection is broken (it is closed).</summary>
     private int SendSome(byte[] array, int offset, int count)
     {
-        var n = Native.Send(_fd, array, offset, count);
+        var n = _stream.Send(array, offset, count);
         if (n > 0)
             _lastWrite = _loop.Now;
         if (n >= 0)
             return (int)n;
-        if (Native.Errno == Native.EAGAIN)
+        if (n == SocketStream.WouldBlock)
             return 0;
         Close();
         return -1;
@@ -290,20 +374,27 @@ internal sealed class ClientConnection : ILoopHandler
 
     private void UpdateInterest()
     {
-        var interest = (_readPaused ? 0 : Reading) | (_pendingCount > 0 ? Native.EPOLLOUT : 0);
-        if (interest == _interest || _state is State.Closed or State.Tunneled)
+        if (_state is State.Closed or State.Tunneled or State.Handshaking)
             return;
-        _interest = interest;
-        _loop.Watch(_fd, interest);
+        SetInterest((_readPaused ? 0 : Reading) | (_pendingCount > 0 || _stream.ReadWantsWrite ? Native.EPOLLOUT : 0));
     }
 
     /// <summary>Hands the connection, with what it has buffered, to Kestrel through a tunnel.</summary>
-    private void ToKestrel()
+    private void ToKestrel() =>
+        Tunnel(_loop.Context.Kestrel, TunnelPreamble.Format(_address.Address, _address.Port, _stream.IsTls, _stream.Protocol),
+            new ReadOnlySpan<byte>(_input, _start, _end - _start));
+
+    private void Tunnel(WorkerAddress kestrel, string preamble, ReadOnlySpan<byte> buffered)
     {
-        var tunnel = KestrelTunnel.Open(_loop, _fd, _address, new ReadOnlySpan<byte>(_input, _start, _end - _start));
+        var tunnel = KestrelTunnel.Open(_loop, _stream, kestrel, preamble, buffered);
         if (tunnel is null)
         {
-            // Kestrel's socket is gone (Pier is stopping) or its backlog is full.
+            // Kestrel's socket is gone (Pier is stopping) or its backlog is full. An HTTP/1.1 client is told so.
+            if (_state == State.Handshaking || _stream.Protocol == "h2")
+            {
+                Close();
+                return;
+            }
             _closeAfter = true;
             SendBytes(Responses.Unavailable("the server is busy or stopping; try again", close: true));
             if (_pendingCount == 0)
@@ -329,6 +420,9 @@ internal sealed class ClientConnection : ILoopHandler
     {
         switch (_state)
         {
+            case State.Handshaking when now - _idleSince >= HeadTimeoutMilliseconds:
+                Close();
+                break;
             case State.Reading when _pendingCount > 0:
                 if (now - _lastWrite >= KeepAliveMilliseconds)
                     Close();
@@ -359,6 +453,7 @@ internal sealed class ClientConnection : ILoopHandler
         if (wasExchanging)
             _exchange.Abandon();
         _loop.Forget(this);
+        _stream.Release(notify: true);
         _loop.Close(_fd);
         ReturnBuffers();
     }

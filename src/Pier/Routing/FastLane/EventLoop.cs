@@ -22,6 +22,7 @@ internal sealed unsafe class EventLoop : ILoopHandler
     private readonly Dictionary<ServiceRoute, (bool CanForward, PierMetrics.ServiceSeries Series)> _routes = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<ClientConnection> _clients = new();
     private readonly HashSet<KestrelTunnel> _tunnels = new();
+    private List<ClientConnection> _again = new(), _running = new();
     private ILoopHandler?[] _handlers = new ILoopHandler?[1024];
     private uint[] _ids = new uint[1024];
     private int _listener = -1;
@@ -52,6 +53,9 @@ internal sealed unsafe class EventLoop : ILoopHandler
     /// <summary>A response head rewritten, with the start of its body.</summary>
     public BufferShelf Answers { get; } = new(ClientConnection.OutCapacity);
 
+    /// <summary>Where a client's TLS hello is peeked at (one loop, one thread: one buffer).</summary>
+    public byte[] Scratch { get; } = new byte[TlsTermination.MaxHello];
+
     /// <summary>Milliseconds of <see cref="Environment.TickCount64"/>, read once per wake-up.</summary>
     public long Now { get; private set; } = Environment.TickCount64;
 
@@ -70,7 +74,7 @@ internal sealed unsafe class EventLoop : ILoopHandler
         var events = stackalloc Native.EpollEvent[max];
         while (!_stopped)
         {
-            var n = Native.epoll_wait(_epoll, events, max, SweepMilliseconds);
+            var n = Native.epoll_wait(_epoll, events, max, _again.Count > 0 ? 0 : SweepMilliseconds);
             Now = Environment.TickCount64;
             if (n < 0 && Native.Errno != Native.EINTR)
             {
@@ -83,6 +87,13 @@ internal sealed unsafe class EventLoop : ILoopHandler
                 var id = (uint)(events[i].Data >> 32);
                 if (fd < _handlers.Length && _ids[fd] == id && _handlers[fd] is { } handler)
                     Dispatch(handler, fd, events[i].Events);
+            }
+            if (_again.Count > 0)
+            {
+                (_running, _again) = (_again, _running);
+                foreach (var client in _running)
+                    Dispatch(client, -1, Native.EPOLLIN);
+                _running.Clear();
             }
             if (Now - _lastSweep >= SweepMilliseconds)
             {
@@ -213,6 +224,12 @@ internal sealed unsafe class EventLoop : ILoopHandler
     }
 
     public void Forget(ClientConnection client) => _clients.Remove(client);
+
+    /// <summary>
+    /// Reads <paramref name="client"/> again after this wake-up, as if its socket were readable: OpenSSL holds
+    /// bytes of it already decrypted, which no socket event will announce.
+    /// </summary>
+    public void Again(ClientConnection client) => _again.Add(client);
 
     public void Add(KestrelTunnel tunnel) => _tunnels.Add(tunnel);
 

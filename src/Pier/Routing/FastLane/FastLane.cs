@@ -31,7 +31,7 @@ internal sealed class FastLane
     /// <exception cref="IOException">The port cannot be bound (in use, or not an address of this machine).</exception>
     public static FastLane Start(ListenConfig listen, FastLaneContext context)
     {
-        var listener = Bind(listen);
+        var listener = context.Tls is null ? Bind("http", listen.HttpAddress, listen.HttpPort) : Bind("https", listen.HttpsAddress, listen.HttpsPort!.Value);
         var loops = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new EventLoop(context)).ToArray();
         context.Deal(loops);
         foreach (var loop in loops)
@@ -42,21 +42,21 @@ internal sealed class FastLane
         return lane;
     }
 
-    private static unsafe int Bind(ListenConfig listen)
+    private static unsafe int Bind(string scheme, string? host, int port)
     {
-        var address = listen.HttpAddress is null ? IPAddress.IPv6Any : IPAddress.Parse(listen.HttpAddress);
+        var address = host is null ? IPAddress.IPv6Any : IPAddress.Parse(host);
         var fd = Native.StreamSocket(address.AddressFamily == AddressFamily.InterNetworkV6 ? Native.AF_INET6 : Native.AF_INET);
-        if (fd < 0 && listen.HttpAddress is null)
+        if (fd < 0 && host is null)
         {
             address = IPAddress.Any;  // no IPv6 on this machine
             fd = Native.StreamSocket(Native.AF_INET);
         }
         if (fd < 0)
-            throw new IOException($"Failed to create a socket for http://{listen.HttpAddress ?? "*"}:{listen.HttpPort}: {Marshal.GetPInvokeErrorMessage(Native.Errno)}");
+            throw new IOException($"Failed to create a socket for {scheme}://{host ?? "*"}:{port}: {Marshal.GetPInvokeErrorMessage(Native.Errno)}");
         Native.SetOption(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, 1);
         if (address.Equals(IPAddress.IPv6Any))
             Native.SetOption(fd, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0);
-        var endPoint = new IPEndPoint(address, listen.HttpPort);
+        var endPoint = new IPEndPoint(address, port);
         var sockaddr = endPoint.Serialize();
         int result;
         fixed (byte* bytes = sockaddr.Buffer.Span)
@@ -67,7 +67,7 @@ internal sealed class FastLane
         {
             var error = Native.Errno;
             Native.close(fd);
-            throw new IOException($"Failed to bind to address http://{endPoint}: " +
+            throw new IOException($"Failed to bind to address {scheme}://{endPoint}: " +
                 (error == Native.EADDRINUSE ? "address already in use." : Marshal.GetPInvokeErrorMessage(error)));
         }
         return fd;

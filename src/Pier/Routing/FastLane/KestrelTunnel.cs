@@ -6,7 +6,9 @@ namespace Pier.Routing.FastLane;
 /// A client connection that the fast lane passed to Kestrel (a body, an upgrade, HTTP/1.0 or 2, a head
 /// Kestrel must refuse…): bytes are copied both ways between the client and Kestrel's internal socket,
 /// after one preamble line that tells Kestrel who the client is (<see cref="TunnelPreamble"/>). Kestrel
-/// owns the HTTP from here on, timeouts included; the tunnel ends when either side closes.
+/// owns the HTTP from here on, timeouts included; the tunnel ends when either side closes. A client whose
+/// TLS the loop terminated is read and written through OpenSSL, and Kestrel gets the decrypted stream; a
+/// TLS hello the loop leaves alone goes to Kestrel's TLS socket as it came.
 /// </summary>
 internal sealed class KestrelTunnel : ILoopHandler
 {
@@ -19,29 +21,29 @@ internal sealed class KestrelTunnel : ILoopHandler
     private readonly Side _kestrel;
     private bool _closed;
 
-    private KestrelTunnel(EventLoop loop, int clientFd, int kestrelFd)
+    private KestrelTunnel(EventLoop loop, SocketStream client, int kestrelFd)
     {
         _loop = loop;
-        _client = new Side(clientFd);
-        _kestrel = new Side(kestrelFd);
+        _client = new Side(client);
+        _kestrel = new Side(new SocketStream(kestrelFd));
     }
 
     /// <summary>
     /// Connects to Kestrel and sends it the preamble and what the client sent so far; null when Kestrel's
     /// socket cannot be reached (the client connection is then closed by the caller).
     /// </summary>
-    public static KestrelTunnel? Open(EventLoop loop, int clientFd, ClientAddress client, ReadOnlySpan<byte> buffered)
+    public static KestrelTunnel? Open(EventLoop loop, SocketStream client, WorkerAddress kestrel, string preamble, ReadOnlySpan<byte> buffered)
     {
-        var fd = loop.Context.Kestrel.Connect(out _, out _);
+        var fd = kestrel.Connect(out _, out _);
         if (fd < 0)
             return null;
-        var tunnel = new KestrelTunnel(loop, clientFd, fd);
-        var preamble = TunnelPreamble.Format(client.Address, client.Port);
+        var tunnel = new KestrelTunnel(loop, client, fd);
         var up = tunnel._client.Buffer;
         var length = Encoding.ASCII.GetBytes(preamble, up);
         buffered.CopyTo(up.AsSpan(length));
         tunnel._client.Count = length + buffered.Length;
-        loop.Reassign(clientFd, tunnel);
+        // Pump sets the client's interest anew, edge-triggered no more if it waited for a hello.
+        loop.Reassign(client.Fd, tunnel);
         loop.Register(fd, tunnel, Reading | Native.EPOLLOUT);
         loop.Add(tunnel);
         tunnel.Pump();
@@ -52,13 +54,13 @@ internal sealed class KestrelTunnel : ILoopHandler
     {
         if (_closed)
             return;
-        var side = fd == _client.Fd ? _client : _kestrel;
+        var side = fd == _client.Stream.Fd ? _client : _kestrel;
         if ((events & Native.EPOLLERR) != 0 || (side == _client && (events & Native.EPOLLHUP) != 0))
         {
             Close();  // reset, or a client gone both ways: nothing can reach it any more
             return;
         }
-        if ((events & (Reading | Native.EPOLLHUP)) != 0)
+        if ((events & (Reading | Native.EPOLLHUP)) != 0 || (side.Stream.ReadWantsWrite && (events & Native.EPOLLOUT) != 0))
             side.Readable = true;
         Pump();
     }
@@ -89,9 +91,9 @@ internal sealed class KestrelTunnel : ILoopHandler
         {
             if (from.Count > 0)
             {
-                var sent = Native.Send(to.Fd, from.Buffer, from.Offset, from.Count);
+                var sent = to.Stream.Send(from.Buffer, from.Offset, from.Count);
                 if (sent < 0)
-                    return Native.Errno == Native.EAGAIN;
+                    return sent == SocketStream.WouldBlock;
                 from.Offset += (int)sent;
                 from.Count -= (int)sent;
                 if (from.Count > 0)
@@ -103,19 +105,19 @@ internal sealed class KestrelTunnel : ILoopHandler
                 if (!to.WriteShut)
                 {
                     to.WriteShut = true;
-                    Native.shutdown(to.Fd, Native.SHUT_WR);
+                    to.Stream.ShutdownWrite();
                 }
                 return true;
             }
             if (!from.Readable)
                 return true;
-            var read = Native.Receive(from.Fd, from.Buffer, 0, Capacity);
+            var read = from.Stream.Receive(from.Buffer, 0, Capacity);
             if (read > 0)
             {
                 from.Count = (int)read;
                 continue;
             }
-            if (read < 0 && Native.Errno == Native.EAGAIN)
+            if (read == SocketStream.WouldBlock)
             {
                 from.Readable = false;
                 return true;
@@ -128,17 +130,17 @@ internal sealed class KestrelTunnel : ILoopHandler
 
     private void Watch(Side side, Side other)
     {
-        var interest = (side.Ended || side.Count > 0 ? 0 : Reading) | (other.Count > 0 ? Native.EPOLLOUT : 0);
+        var interest = (side.Ended || side.Count > 0 ? 0 : Reading) | (other.Count > 0 || side.Stream.ReadWantsWrite ? Native.EPOLLOUT : 0);
         if (interest == side.Interest)
             return;
         // A socket that asks for nothing still reports a hang-up, and would wake the loop in a spin:
         // it leaves the epoll set until it is wanted again.
         if (interest == 0)
-            _loop.Suspend(side.Fd);
+            _loop.Suspend(side.Stream.Fd);
         else if (side.Interest == 0)
-            _loop.Restore(side.Fd, interest);
+            _loop.Restore(side.Stream.Fd, interest);
         else
-            _loop.Watch(side.Fd, interest);
+            _loop.Watch(side.Stream.Fd, interest);
         side.Interest = interest;
     }
 
@@ -150,14 +152,15 @@ internal sealed class KestrelTunnel : ILoopHandler
             return;
         _closed = true;
         _loop.Forget(this);
-        _loop.Close(_client.Fd);
-        _loop.Close(_kestrel.Fd);
+        _client.Stream.Release(notify: true);
+        _loop.Close(_client.Stream.Fd);
+        _loop.Close(_kestrel.Stream.Fd);
     }
 
     /// <summary>One socket of the tunnel and the bytes read from it that the other has not taken yet.</summary>
-    private sealed class Side(int fd)
+    private sealed class Side(SocketStream stream)
     {
-        public readonly int Fd = fd;
+        public readonly SocketStream Stream = stream;
         public readonly byte[] Buffer = new byte[Capacity];
         public int Offset, Count;
         public bool Readable = true, Ended, WriteShut;

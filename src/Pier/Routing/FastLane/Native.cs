@@ -13,9 +13,9 @@ internal static unsafe partial class Native
     public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, SO_KEEPALIVE = 9;
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28;
+    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28, EPOLLET = 1u << 31;
     public const int EINTR = 4, EAGAIN = 11, ECONNABORTED = 103, EADDRINUSE = 98, EINPROGRESS = 115, ECONNREFUSED = 111, ECONNRESET = 104, ENOENT = 2, EPIPE = 32, ETIMEDOUT = 110;
-    public const int MSG_NOSIGNAL = 0x4000;
+    public const int MSG_PEEK = 0x2, MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
@@ -54,6 +54,13 @@ internal static unsafe partial class Native
     {
         fixed (byte* bytes = buffer)
             return recv(fd, bytes + offset, count, 0);
+    }
+
+    /// <summary>recv(2) that leaves the bytes in the socket.</summary>
+    public static nint Peek(int fd, byte[] buffer)
+    {
+        fixed (byte* bytes = buffer)
+            return recv(fd, bytes, buffer.Length, MSG_PEEK);
     }
 
     /// <summary>send(2) from part of a managed buffer, without SIGPIPE when the peer has gone.</summary>

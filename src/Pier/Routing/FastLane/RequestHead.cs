@@ -38,7 +38,7 @@ internal static class RequestHead
     /// Writes the worker's head into <paramref name="output"/> and returns its length, or -1 when the request
     /// is not one the fast lane takes (Kestrel gets the connection).
     /// </summary>
-    public static int Rewrite(ReadOnlySpan<byte> head, ReadOnlySpan<byte> forwardedFor, Span<byte> output, out Info info)
+    public static int Rewrite(ReadOnlySpan<byte> head, ReadOnlySpan<byte> forwardedFor, bool https, Span<byte> output, out Info info)
     {
         info = default;
         var lineEnd = head.IndexOf("\r\n"u8);
@@ -117,7 +117,7 @@ internal static class RequestHead
             return -1;
         var hostValue = output[host];
         if (!Put(output, ref at, "X-Forwarded-For: "u8) || !Put(output, ref at, forwardedFor)
-            || !Put(output, ref at, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: "u8))
+            || !Put(output, ref at, https ? "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: "u8 : "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: "u8))
             return -1;
         if (!hostValue.TryCopyTo(output[at..]))
             return -1;

@@ -74,8 +74,11 @@ internal static class ResponseHead
         return true;
     }
 
-    /// <summary>Writes the client's head; -1 when it does not fit.</summary>
-    public static int Rewrite(ReadOnlySpan<byte> head, bool close, Span<byte> output)
+    /// <summary>
+    /// Writes the client's head, with <paramref name="hsts"/> (a whole header line, or empty) in place of any the
+    /// worker sent: the operator's setting wins, as on Kestrel's path. -1 when it does not fit.
+    /// </summary>
+    public static int Rewrite(ReadOnlySpan<byte> head, bool close, ReadOnlySpan<byte> hsts, Span<byte> output)
     {
         var lineEnd = head.IndexOf("\r\n"u8);
         var at = 0;
@@ -91,11 +94,14 @@ internal static class ResponseHead
             rest = rest[(end + 2)..];
             var name = line[..line.IndexOf((byte)':')];
             if (Ascii.EqualsIgnoreCase(name, "connection"u8) || Ascii.EqualsIgnoreCase(name, "keep-alive"u8)
-                || Ascii.EqualsIgnoreCase(name, "proxy-connection"u8))
+                || Ascii.EqualsIgnoreCase(name, "proxy-connection"u8)
+                || (!hsts.IsEmpty && Ascii.EqualsIgnoreCase(name, "strict-transport-security"u8)))
                 continue;
             if (!Put(output, ref at, line))
                 return -1;
         }
+        if (!Put(output, ref at, hsts))
+            return -1;
         return (close ? Put(output, ref at, "Connection: close\r\n\r\n"u8) : Put(output, ref at, "\r\n"u8)) ? at : -1;
     }
 

@@ -7,10 +7,10 @@ public sealed class RequestHeadTests
 {
     private static readonly byte[] Client = "10.1.2.3"u8.ToArray();
 
-    private static (int Length, string Written, RequestHead.Info Info) Rewrite(string head)
+    private static (int Length, string Written, RequestHead.Info Info) Rewrite(string head, bool https = false)
     {
         var output = new byte[9 * 1024];
-        var length = RequestHead.Rewrite(Encoding.Latin1.GetBytes(head), Client, output, out var info);
+        var length = RequestHead.Rewrite(Encoding.Latin1.GetBytes(head), Client, https, output, out var info);
         return (length, length < 0 ? "" : Encoding.ASCII.GetString(output, 0, length), info);
     }
 
@@ -132,5 +132,14 @@ public sealed class RequestHeadTests
         var head = "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + new string('a', 9 * 1024) + "\r\n\r\n";
 
         Assert.True(Rewrite(head).Length < 0);
+    }
+
+    [Fact]
+    public void OverHttps_XForwardedProtoSaysSo()
+    {
+        var (length, written, _) = Rewrite("GET / HTTP/1.1\r\nHost: a\r\n\r\n", https: true);
+
+        Assert.True(length > 0);
+        Assert.Contains("\r\nX-Forwarded-Proto: https\r\n", written);
     }
 }

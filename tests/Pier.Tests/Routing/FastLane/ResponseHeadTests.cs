@@ -59,8 +59,19 @@ public sealed class ResponseHeadTests
         var head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nServer: uvicorn\r\n\r\n"u8;
         var output = new byte[1024];
 
-        var length = Rewrite(head, close, output);
+        var length = Rewrite(head, close, [], output);
 
         Assert.Equal(expected, Encoding.ASCII.GetString(output, 0, length));
+    }
+
+    [Fact]
+    public void PiersHsts_ReplacesTheWorkersOwn()
+    {
+        var head = "HTTP/1.1 200 OK\r\nstrict-transport-security: max-age=5\r\nContent-Length: 2\r\n\r\n"u8;
+        var output = new byte[1024];
+
+        var length = Rewrite(head, false, "Strict-Transport-Security: max-age=60\r\n"u8, output);
+
+        Assert.Equal("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nStrict-Transport-Security: max-age=60\r\n\r\n", Encoding.ASCII.GetString(output, 0, length));
     }
 }

@@ -13,7 +13,18 @@ public sealed class TunnelPreambleTests
         var line = TunnelPreamble.Format(IPAddress.Parse(address), port);
 
         Assert.EndsWith("\r\n", line);
-        Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), TunnelPreamble.Parse(line.TrimEnd('\n')));
+        Assert.Equal(new TunnelPreamble.Client(new IPEndPoint(IPAddress.Parse(address), port), false, null), TunnelPreamble.Parse(line.TrimEnd('\n')));
+    }
+
+    [Theory]
+    [InlineData("h2")]
+    [InlineData("http/1.1")]
+    [InlineData(null)]
+    public void HttpsAndTheProtocolChosen_GoThroughThePreamble(string? protocol)
+    {
+        var line = TunnelPreamble.Format(IPAddress.Loopback, 443, https: true, protocol);
+
+        Assert.Equal(new TunnelPreamble.Client(new IPEndPoint(IPAddress.Loopback, 443), true, protocol), TunnelPreamble.Parse(line.TrimEnd('\n')));
     }
 
     [Theory]
@@ -21,6 +32,8 @@ public sealed class TunnelPreambleTests
     [InlineData("PIER-CLIENT 127.0.0.1\r")]
     [InlineData("PIER-CLIENT nonsense 80\r")]
     [InlineData("PIER-CLIENT 127.0.0.1 70000\r")]
+    [InlineData("PIER-CLIENT 127.0.0.1 80 http h2\r")]
+    [InlineData("PIER-CLIENT 127.0.0.1 80 https h2 more\r")]
     public void AnythingElse_IsNoPreamble(string line)
     {
         Assert.Null(TunnelPreamble.Parse(line));

@@ -1,0 +1,220 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Pier.Certificates;
+
+namespace Pier.Routing.FastLane;
+
+/// <summary>
+/// HTTPS in the fast lane: one OpenSSL context per certificate served, built when the store's certificate
+/// changes (a renewal reaches new connections at once, open ones keep theirs), TLS 1.2 and 1.3 with Pier's
+/// suites, ALPN h2 and http/1.1. What the loops do not terminate themselves goes to Kestrel's TLS socket
+/// untouched: an ACME validator's <c>acme-tls/1</c> hello (Kestrel's <see cref="CertificateSelector"/>
+/// answers it), anything that is not a TLS hello, and every hello while there is no certificate yet.
+/// </summary>
+internal sealed unsafe class TlsTermination
+{
+    private const int RecordHeader = 5;
+
+    /// <summary>The largest first record the loops wait for before they decide.</summary>
+    public const int MaxHello = 16384 + RecordHeader;
+
+    internal enum Decision { NeedMore, Kestrel, Terminate }
+
+    // ALPN wire format, in the order the server prefers; OpenSSL reads it during handshakes, so it never moves.
+    private static readonly byte* Protocols = AllocateProtocols();
+    private static readonly int ProtocolsLength = 12;
+
+    private readonly CertificateStore _store;
+    private readonly Lock _lock = new();
+    private (ServedCertificate Certificate, nint Context)? _current;
+    private nint _previous;
+
+    /// <param name="hsts">The Strict-Transport-Security value answers get, or null.</param>
+    public TlsTermination(CertificateStore store, string? hsts)
+    {
+        _store = store;
+        HstsHeader = hsts is null ? [] : System.Text.Encoding.ASCII.GetBytes($"Strict-Transport-Security: {hsts}\r\n");
+    }
+
+    /// <summary>The header line every answer over HTTPS gets (empty when HSTS is off).</summary>
+    public byte[] HstsHeader { get; }
+
+    private static byte* AllocateProtocols()
+    {
+        ReadOnlySpan<byte> wire = "\u0002h2\u0008http/1.1"u8;
+        var memory = (byte*)NativeMemory.Alloc((nuint)wire.Length);
+        wire.CopyTo(new Span<byte>(memory, wire.Length));
+        return memory;
+    }
+
+    /// <summary>What to do with a connection whose first bytes are <paramref name="peeked"/>.</summary>
+    public Decision Decide(ReadOnlySpan<byte> peeked)
+    {
+        if (peeked.IsEmpty)
+            return Decision.NeedMore;
+        if (peeked[0] != 0x16)
+            return Decision.Kestrel;  // not a TLS handshake: Kestrel's TLS refuses it as it always has
+        if (peeked.Length < RecordHeader)
+            return Decision.NeedMore;
+        var length = RecordHeader + BinaryPrimitives.ReadUInt16BigEndian(peeked[3..]);
+        if (length > MaxHello)
+            return Decision.Kestrel;
+        if (peeked.Length < length)
+            return Decision.NeedMore;
+        if (AcmeTlsAlpnDetector.OffersProtocol(peeked[..length], AcmeTlsAlpnDetector.Protocol) || _store.Current is null)
+            return Decision.Kestrel;
+        return Decision.Terminate;
+    }
+
+    /// <summary>A new OpenSSL connection for the current certificate, on <paramref name="fd"/>; 0 when none can be made (logged).</summary>
+    public nint NewSession(int fd, Action<string> log)
+    {
+        var context = ContextOfCurrent(log);
+        if (context == 0)
+            return 0;
+        OpenSsl.ERR_clear_error();
+        var ssl = OpenSsl.SSL_new(context);
+        if (ssl == 0)
+        {
+            log($"fast lane: cannot start a TLS connection: {OpenSsl.LastError()}");
+            return 0;
+        }
+        OpenSsl.SSL_set_fd(ssl, fd);
+        return ssl;
+    }
+
+    private nint ContextOfCurrent(Action<string> log)
+    {
+        var certificate = _store.Current;
+        if (certificate is null)
+            return 0;
+        var current = _current;
+        if (current is { } known && ReferenceEquals(known.Certificate, certificate))
+            return known.Context;
+        lock (_lock)
+        {
+            if (_current is { } built && ReferenceEquals(built.Certificate, certificate))
+                return built.Context;
+            nint context;
+            try
+            {
+                context = Build(certificate);
+            }
+            catch (CryptographicException e)
+            {
+                log($"fast lane: cannot use the certificate for TLS: {e.Message}");
+                return 0;
+            }
+            // Connections made with the previous context hold a reference of their own (OpenSSL counts them); the one
+            // before it is let go only now, so that a loop that read it a moment ago never starts with a freed one.
+            if (_previous != 0)
+                OpenSsl.SSL_CTX_free(_previous);
+            _previous = _current?.Context ?? 0;
+            _current = (certificate, context);
+            return context;
+        }
+    }
+
+    /// <exception cref="CryptographicException">OpenSSL refused the certificate or its key.</exception>
+    private static nint Build(ServedCertificate certificate)
+    {
+        OpenSsl.ERR_clear_error();
+        var context = OpenSsl.SSL_CTX_new(OpenSsl.TLS_server_method());
+        if (context == 0)
+            throw new CryptographicException(OpenSsl.LastError());
+        try
+        {
+            // Protocol floor as Kestrel's path sets it; the suites come from Pier's OpenSSL settings, as for Kestrel.
+            OpenSsl.SSL_CTX_ctrl(context, OpenSsl.SSL_CTRL_SET_MIN_PROTO_VERSION, OpenSsl.TLS1_2_VERSION, 0);
+            OpenSsl.SSL_CTX_set_options(context, OpenSsl.SSL_OP_NO_COMPRESSION | OpenSsl.SSL_OP_CIPHER_SERVER_PREFERENCE | OpenSsl.SSL_OP_NO_RENEGOTIATION
+                // A client that closes without close_notify ends its stream as a plain one does.
+                | OpenSsl.SSL_OP_IGNORE_UNEXPECTED_EOF);
+            // Partial writes as send(2) makes them; buffers let go while a connection is idle, as nginx does.
+            OpenSsl.SSL_CTX_ctrl(context, OpenSsl.SSL_CTRL_MODE,
+                (nint)(OpenSsl.SSL_MODE_ENABLE_PARTIAL_WRITE | OpenSsl.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | OpenSsl.SSL_MODE_RELEASE_BUFFERS), 0);
+            Use(context, certificate.Leaf.RawData, (ctx, x509) => OpenSsl.SSL_CTX_use_certificate(ctx, x509) == 1);
+            foreach (var intermediate in certificate.Context.IntermediateCertificates)
+                Use(context, intermediate.RawData, (ctx, x509) => OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_CHAIN_CERT, 1, x509) == 1);
+            UseKey(context, PrivateKey(certificate));
+            OpenSsl.SSL_CTX_set_alpn_select_cb(context, &SelectProtocol, 0);
+            return context;
+        }
+        catch
+        {
+            OpenSsl.SSL_CTX_free(context);
+            throw;
+        }
+    }
+
+    private static byte[] PrivateKey(ServedCertificate certificate)
+    {
+        var leaf = certificate.Leaf;
+        using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)leaf.GetECDsaPrivateKey() ?? leaf.GetRSAPrivateKey();
+        return key?.ExportPkcs8PrivateKey() ?? throw new CryptographicException("the certificate's key is neither ECDSA nor RSA");
+    }
+
+    /// <summary>Hands a DER certificate to <paramref name="use"/>, which takes its own reference.</summary>
+    private static void Use(nint context, byte[] der, Func<nint, nint, bool> use)
+    {
+        nint x509;
+        fixed (byte* bytes = der)
+        {
+            var at = bytes;
+            x509 = OpenSsl.d2i_X509(0, &at, der.Length);
+        }
+        if (x509 == 0)
+            throw new CryptographicException(OpenSsl.LastError());
+        try
+        {
+            if (!use(context, x509))
+                throw new CryptographicException(OpenSsl.LastError());
+        }
+        finally
+        {
+            OpenSsl.X509_free(x509);
+        }
+    }
+
+    private static void UseKey(nint context, byte[] pkcs8)
+    {
+        nint key;
+        try
+        {
+            fixed (byte* bytes = pkcs8)
+            {
+                var at = bytes;
+                key = OpenSsl.d2i_AutoPrivateKey(0, &at, pkcs8.Length);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+        if (key == 0)
+            throw new CryptographicException(OpenSsl.LastError());
+        try
+        {
+            if (OpenSsl.SSL_CTX_use_PrivateKey(context, key) != 1 || OpenSsl.SSL_CTX_check_private_key(context) != 1)
+                throw new CryptographicException(OpenSsl.LastError());
+        }
+        finally
+        {
+            OpenSsl.EVP_PKEY_free(key);
+        }
+    }
+
+    /// <summary>OpenSSL's ALPN callback: h2 or http/1.1, whichever the client lists that Pier prefers; none when neither.</summary>
+    [UnmanagedCallersOnly]
+    private static int SelectProtocol(nint ssl, byte** output, byte* outputLength, byte* client, uint clientLength, nint arg)
+    {
+        byte* chosen;
+        byte chosenLength;
+        if (OpenSsl.SSL_select_next_proto(&chosen, &chosenLength, Protocols, (uint)ProtocolsLength, client, clientLength) != OpenSsl.OPENSSL_NPN_NEGOTIATED)
+            return OpenSsl.SSL_TLSEXT_ERR_NOACK;
+        *output = chosen;
+        *outputLength = chosenLength;
+        return OpenSsl.SSL_TLSEXT_ERR_OK;
+    }
+}
