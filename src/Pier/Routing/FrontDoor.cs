@@ -75,7 +75,7 @@ internal sealed class FrontDoor : IAsyncDisposable
         var tlsSocket = fastLaneSocket is null ? null : Path.Combine(Path.GetDirectoryName(fastLaneSocket)!,
             Path.GetFileNameWithoutExtension(fastLaneSocket) + "-tls" + Path.GetExtension(fastLaneSocket));
         if (fastLaneSocket is not null && (certificates is null || listen.HttpsPort is not null)
-            && System.Text.Encoding.UTF8.GetByteCount(tlsSocket!) <= WorkerSockets.MaxPathLength)
+            && System.Text.Encoding.UTF8.GetByteCount(certificates is null ? fastLaneSocket : tlsSocket!) <= WorkerSockets.MaxPathLength)
         {
             _fastLaneSocket = fastLaneSocket;
             var kestrel = FastLane.WorkerAddress.ForSocket(fastLaneSocket);
@@ -85,7 +85,7 @@ internal sealed class FrontDoor : IAsyncDisposable
             {
                 _fastLaneTlsSocket = tlsSocket;
                 _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel,
-                    new FastLane.TlsTermination(certificates.Store, _hsts), FastLane.WorkerAddress.ForSocket(tlsSocket!));
+                    new FastLane.TlsTermination(certificates.Store, _hsts, logFailure), FastLane.WorkerAddress.ForSocket(tlsSocket!));
             }
         }
         _metrics = metrics;

@@ -24,20 +24,31 @@ internal sealed class RawConnection : IDisposable
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBuffer is { } size)
             socket.ReceiveBufferSize = size;
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
-        if (tlsHost is not null)
+        Stream? stream = null;
+        try
         {
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            stream = new NetworkStream(socket, ownsSocket: false);
+            if (tlsHost is not null)
             {
-                TargetHost = tlsHost,
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                ApplicationProtocols = protocols.Select(p => new SslApplicationProtocol(p)).ToList(),
-            }).WaitAsync(TimeSpan.FromSeconds(15));
-            stream = ssl;
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = tlsHost,
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    ApplicationProtocols = protocols.Select(p => new SslApplicationProtocol(p)).ToList(),
+                }, timeout.Token);
+            }
+            return new RawConnection(socket, stream);
         }
-        return new RawConnection(socket, stream);
+        catch
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The protocol ALPN chose, over HTTPS.</summary>

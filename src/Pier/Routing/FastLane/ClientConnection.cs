@@ -65,7 +65,7 @@ internal sealed class ClientConnection : ILoopHandler
             Handshake();
             return;
         }
-        if ((events & Native.EPOLLOUT) != 0)
+        if ((events & Native.EPOLLOUT) != 0 && _pendingCount > 0)
             Flush();
         if (_state is State.Reading or State.Exchanging && !_readPaused && ((events & Reading) != 0 || _stream.ReadWantsWrite))
             Read();
@@ -98,7 +98,7 @@ internal sealed class ClientConnection : ILoopHandler
                     Tunnel(_loop.Context.KestrelTls!, TunnelPreamble.Format(_address.Address, _address.Port), ReadOnlySpan<byte>.Empty);
                     return;
             }
-            var ssl = tls.NewSession(_fd, _loop.Context.LogFailure);
+            var ssl = tls.NewSession(_fd);
             if (ssl == 0)
             {
                 Close();
@@ -127,6 +127,8 @@ internal sealed class ClientConnection : ILoopHandler
             return;
         }
         Read();  // the first request may have come with the handshake's last flight
+        if (_loop.Draining)
+            CloseIfIdle();
     }
 
     private void SetInterest(uint interest)
@@ -278,11 +280,14 @@ internal sealed class ClientConnection : ILoopHandler
             Dispatch();
     }
 
+    /// <summary>The Strict-Transport-Security line the answers Pier makes itself get: over HTTPS only.</summary>
+    public string Hsts => _stream.IsTls ? _loop.Context.Tls!.HstsHeader : "";
+
     /// <summary>Writes a worker's response head (rewritten) and the start of its body.</summary>
     public bool SendHead(ReadOnlySpan<byte> head, bool close, byte[] body, int offset, int count)
     {
         var output = _out ??= _loop.Answers.Take();
-        var length = ResponseHead.Rewrite(head, close, _stream.IsTls ? _loop.Context.Tls!.HstsHeader : [], output);
+        var length = ResponseHead.Rewrite(head, close, _stream.IsTls ? _loop.Context.Tls!.HstsBytes : [], output);
         if (length < 0)
         {
             Close();  // cannot happen: the buffer holds any head a worker connection can read, and 19 bytes more
@@ -311,6 +316,13 @@ internal sealed class ClientConnection : ILoopHandler
     {
         if (_state is State.Closed)
             return true;
+        if (_pendingCount > 0)
+        {
+            // Only an answer given up on (a 504 after an interim 1xx the client has not taken) comes here: nothing can
+            // follow bytes not yet written, and OpenSSL must get the same bytes again first.
+            Close();
+            return true;
+        }
         var sent = SendSome(first, firstOffset, firstCount);
         if (sent < 0)
             return true;
@@ -396,7 +408,7 @@ internal sealed class ClientConnection : ILoopHandler
                 return;
             }
             _closeAfter = true;
-            SendBytes(Responses.Unavailable("the server is busy or stopping; try again", close: true));
+            SendBytes(Responses.Unavailable("the server is busy or stopping; try again", close: true, Hsts));
             if (_pendingCount == 0)
                 Close();
             return;
@@ -429,7 +441,7 @@ internal sealed class ClientConnection : ILoopHandler
                 break;
             case State.Reading when _start < _end && now - _headSince >= HeadTimeoutMilliseconds:
                 _closeAfter = true;
-                SendBytes(Responses.Empty(408, close: true));
+                SendBytes(Responses.Empty(408, close: true, Hsts));
                 if (_pendingCount == 0)
                     Close();
                 break;

@@ -249,7 +249,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _status = 503;
         _responseStarted = true;
         _closeAfter |= loop.Draining;
-        client.SendBytes(Responses.Unavailable(message, _closeAfter));
+        client.SendBytes(Responses.Unavailable(message, _closeAfter, client.Hsts));
         Finish(503);
     }
 
@@ -259,7 +259,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _responseStarted = true;
         Log(why);
         _closeAfter |= loop.Draining;
-        client.SendBytes(Responses.Empty(status, _closeAfter));
+        client.SendBytes(Responses.Empty(status, _closeAfter, client.Hsts));
         Finish(status);
     }
 

@@ -17,7 +17,7 @@ internal static unsafe partial class OpenSsl
     public const long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2, SSL_MODE_RELEASE_BUFFERS = 0x10;
     public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1ul << 7, SSL_OP_NO_COMPRESSION = 1ul << 17, SSL_OP_CIPHER_SERVER_PREFERENCE = 1ul << 22, SSL_OP_NO_RENEGOTIATION = 1ul << 30;
     public const int TLS1_2_VERSION = 0x0303;
-    public const int SSL_TLSEXT_ERR_OK = 0, SSL_TLSEXT_ERR_NOACK = 3;
+    public const int SSL_TLSEXT_ERR_OK = 0, SSL_TLSEXT_ERR_ALERT_FATAL = 2;
     public const int OPENSSL_NPN_NEGOTIATED = 1;
 
     [LibraryImport(Ssl)] public static partial nint TLS_server_method();

@@ -90,6 +90,8 @@ internal sealed unsafe class SocketStream(int fd)
         }
     }
 
+    /// <remarks>OpenSSL writes with write(2), without MSG_NOSIGNAL: a client gone is EPIPE and not a signal only because
+    /// .NET ignores SIGPIPE for the whole process.</remarks>
     public nint Send(byte[] buffer, int offset, int count)
     {
         if (_ssl == 0)

@@ -11,7 +11,8 @@ namespace Pier.Routing.FastLane;
 /// changes (a renewal reaches new connections at once, open ones keep theirs), TLS 1.2 and 1.3 with Pier's
 /// suites, ALPN h2 and http/1.1. What the loops do not terminate themselves goes to Kestrel's TLS socket
 /// untouched: an ACME validator's <c>acme-tls/1</c> hello (Kestrel's <see cref="CertificateSelector"/>
-/// answers it), anything that is not a TLS hello, and every hello while there is no certificate yet.
+/// answers it), anything that is not a TLS hello, and every hello while there is no certificate yet, or
+/// one that Pier's OpenSSL calls cannot use (no libssl.so.3 here, a key OpenSSL refuses: said once in the log).
 /// </summary>
 internal sealed unsafe class TlsTermination
 {
@@ -26,20 +27,31 @@ internal sealed unsafe class TlsTermination
     private static readonly byte* Protocols = AllocateProtocols();
     private static readonly int ProtocolsLength = 12;
 
+    // Contexts no longer current are freed this long after, when no loop can still be about to start a connection with one.
+    private static readonly TimeSpan RetiredFor = TimeSpan.FromMinutes(1);
+
     private readonly CertificateStore _store;
+    private readonly Action<string> _log;
     private readonly Lock _lock = new();
-    private (ServedCertificate Certificate, nint Context)? _current;
-    private nint _previous;
+    private readonly List<(nint Context, DateTime Since)> _retired = [];
+    private Built? _current;
+
+    /// <summary>The OpenSSL context made for a certificate; 0 when OpenSSL could not take it.</summary>
+    private sealed record Built(ServedCertificate Certificate, nint Context);
 
     /// <param name="hsts">The Strict-Transport-Security value answers get, or null.</param>
-    public TlsTermination(CertificateStore store, string? hsts)
+    public TlsTermination(CertificateStore store, string? hsts, Action<string> log)
     {
         _store = store;
-        HstsHeader = hsts is null ? [] : System.Text.Encoding.ASCII.GetBytes($"Strict-Transport-Security: {hsts}\r\n");
+        _log = log;
+        HstsHeader = hsts is null ? "" : $"Strict-Transport-Security: {hsts}\r\n";
+        HstsBytes = System.Text.Encoding.ASCII.GetBytes(HstsHeader);
     }
 
     /// <summary>The header line every answer over HTTPS gets (empty when HSTS is off).</summary>
-    public byte[] HstsHeader { get; }
+    public string HstsHeader { get; }
+
+    public byte[] HstsBytes { get; }
 
     private static byte* AllocateProtocols()
     {
@@ -63,56 +75,59 @@ internal sealed unsafe class TlsTermination
             return Decision.Kestrel;
         if (peeked.Length < length)
             return Decision.NeedMore;
-        if (AcmeTlsAlpnDetector.OffersProtocol(peeked[..length], AcmeTlsAlpnDetector.Protocol) || _store.Current is null)
+        if (AcmeTlsAlpnDetector.OffersProtocol(peeked[..length], AcmeTlsAlpnDetector.Protocol) || ContextOfCurrent() == 0)
             return Decision.Kestrel;
         return Decision.Terminate;
     }
 
     /// <summary>A new OpenSSL connection for the current certificate, on <paramref name="fd"/>; 0 when none can be made (logged).</summary>
-    public nint NewSession(int fd, Action<string> log)
+    public nint NewSession(int fd)
     {
-        var context = ContextOfCurrent(log);
+        var context = ContextOfCurrent();
         if (context == 0)
             return 0;
         OpenSsl.ERR_clear_error();
         var ssl = OpenSsl.SSL_new(context);
         if (ssl == 0)
         {
-            log($"fast lane: cannot start a TLS connection: {OpenSsl.LastError()}");
+            _log($"fast lane: cannot start a TLS connection: {OpenSsl.LastError()}");
             return 0;
         }
         OpenSsl.SSL_set_fd(ssl, fd);
         return ssl;
     }
 
-    private nint ContextOfCurrent(Action<string> log)
+    private nint ContextOfCurrent()
     {
         var certificate = _store.Current;
         if (certificate is null)
             return 0;
-        var current = _current;
-        if (current is { } known && ReferenceEquals(known.Certificate, certificate))
+        if (Volatile.Read(ref _current) is { } known && ReferenceEquals(known.Certificate, certificate))
             return known.Context;
         lock (_lock)
         {
             if (_current is { } built && ReferenceEquals(built.Certificate, certificate))
                 return built.Context;
-            nint context;
+            nint context = 0;
             try
             {
                 context = Build(certificate);
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or DllNotFoundException or EntryPointNotFoundException)
             {
-                log($"fast lane: cannot use the certificate for TLS: {e.Message}");
-                return 0;
+                _log($"fast lane: cannot serve this certificate with OpenSSL ({e.Message}); Kestrel terminates HTTPS instead");
             }
-            // Connections made with the previous context hold a reference of their own (OpenSSL counts them); the one
-            // before it is let go only now, so that a loop that read it a moment ago never starts with a freed one.
-            if (_previous != 0)
-                OpenSsl.SSL_CTX_free(_previous);
-            _previous = _current?.Context ?? 0;
-            _current = (certificate, context);
+            // Connections made with a context hold a reference of their own (OpenSSL counts them); the context itself
+            // goes a minute after it was replaced, when no loop can be about to start a connection with it.
+            var now = DateTime.UtcNow;
+            foreach (var old in _retired.Where(r => now - r.Since > RetiredFor).ToList())
+            {
+                OpenSsl.SSL_CTX_free(old.Context);
+                _retired.Remove(old);
+            }
+            if (_current is { Context: not 0 } replaced)
+                _retired.Add((replaced.Context, now));
+            Volatile.Write(ref _current, new Built(certificate, context));
             return context;
         }
     }
@@ -205,14 +220,14 @@ internal sealed unsafe class TlsTermination
         }
     }
 
-    /// <summary>OpenSSL's ALPN callback: h2 or http/1.1, whichever the client lists that Pier prefers; none when neither.</summary>
+    /// <summary>OpenSSL's ALPN callback: h2 or http/1.1, whichever the client lists that Pier prefers; a client offering neither is refused.</summary>
     [UnmanagedCallersOnly]
     private static int SelectProtocol(nint ssl, byte** output, byte* outputLength, byte* client, uint clientLength, nint arg)
     {
         byte* chosen;
         byte chosenLength;
         if (OpenSsl.SSL_select_next_proto(&chosen, &chosenLength, Protocols, (uint)ProtocolsLength, client, clientLength) != OpenSsl.OPENSSL_NPN_NEGOTIATED)
-            return OpenSsl.SSL_TLSEXT_ERR_NOACK;
+            return OpenSsl.SSL_TLSEXT_ERR_ALERT_FATAL;  // RFC 7301 §3.2, as nginx and Kestrel answer
         *output = chosen;
         *outputLength = chosenLength;
         return OpenSsl.SSL_TLSEXT_ERR_OK;
