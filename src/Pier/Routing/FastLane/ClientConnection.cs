@@ -414,7 +414,7 @@ internal sealed class ClientConnection : ILoopHandler
             return;
         }
         _state = State.Tunneled;
-        _loop.Forget(this);
+        _loop.HandOver(this);
         ReturnBuffers();
     }
 

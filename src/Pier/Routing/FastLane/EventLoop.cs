@@ -31,6 +31,7 @@ internal sealed unsafe class EventLoop : ILoopHandler
     private readonly Lock _wakeupLock = new();
     private RoutingTable? _swept;
     private long _acceptPausedUntil;
+    private int _connections;
     private bool _wakeupClosed;
     private volatile bool _stopped;
 
@@ -176,8 +177,10 @@ internal sealed unsafe class EventLoop : ILoopHandler
     }
 
     /// <summary>
-    /// Accepts what is waiting and deals the connections out to the loops in turn: whichever loop the
-    /// kernel wakes, each loop ends up with its share (left to the kernel, one loop took all of wrk's 64).
+    /// Accepts what is waiting and deals each connection to the loop that holds the fewest: whichever loop
+    /// the kernel wakes, kept-alive connections end up shared evenly (left to the kernel, one loop took all of
+    /// wrk's 64), and short ones go where the work is done soonest (a loop busy with TLS handshakes holds
+    /// more connections half done).
     /// </summary>
     private void Accept()
     {
@@ -202,7 +205,8 @@ internal sealed unsafe class EventLoop : ILoopHandler
             if (address[0] != Native.AF_UNIX)
                 Native.SetOption(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
             var client = ClientAddress.Parse(new ReadOnlySpan<byte>(address, length));
-            var owner = Context.NextLoop();
+            var owner = Context.LeastBusy(this);
+            Interlocked.Increment(ref owner._connections);
             if (owner == this)
                 Adopt(fd, client);
             else
@@ -215,6 +219,7 @@ internal sealed unsafe class EventLoop : ILoopHandler
     {
         if (Draining)
         {
+            Interlocked.Decrement(ref _connections);
             Native.close(fd);
             return;
         }
@@ -223,7 +228,18 @@ internal sealed unsafe class EventLoop : ILoopHandler
         Register(fd, client, Native.EPOLLIN | Native.EPOLLRDHUP);
     }
 
-    public void Forget(ClientConnection client) => _clients.Remove(client);
+    /// <summary>Client connections and tunnels this loop holds, and connections dealt to it not yet taken in.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>A client connection closed.</summary>
+    public void Forget(ClientConnection client)
+    {
+        if (_clients.Remove(client))
+            Interlocked.Decrement(ref _connections);
+    }
+
+    /// <summary>A client connection became a tunnel: it still holds the loop's share.</summary>
+    public void HandOver(ClientConnection client) => _clients.Remove(client);
 
     /// <summary>
     /// Reads <paramref name="client"/> again after this wake-up, as if its socket were readable: OpenSSL holds
@@ -233,7 +249,11 @@ internal sealed unsafe class EventLoop : ILoopHandler
 
     public void Add(KestrelTunnel tunnel) => _tunnels.Add(tunnel);
 
-    public void Forget(KestrelTunnel tunnel) => _tunnels.Remove(tunnel);
+    public void Forget(KestrelTunnel tunnel)
+    {
+        if (_tunnels.Remove(tunnel))
+            Interlocked.Decrement(ref _connections);
+    }
 
     /// <summary>Client connections still open (tunnels not counted: they are Kestrel's to drain).</summary>
     public int ClientCount => _clients.Count;

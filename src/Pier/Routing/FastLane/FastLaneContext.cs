@@ -22,11 +22,17 @@ internal sealed class FastLaneContext(Func<RoutingTable> table, PierMetrics metr
     public WorkerAddress? KestrelTls { get; } = kestrelTls;
 
     private EventLoop[] _loops = [];
-    private int _dealt;
 
-    /// <summary>The loops, which take the accepted connections in turn.</summary>
+    /// <summary>The loops, which share the accepted connections.</summary>
     public void Deal(EventLoop[] loops) => _loops = loops;
 
-    /// <summary>The loop whose turn it is to take a connection.</summary>
-    public EventLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _dealt) % (uint)_loops.Length)];
+    /// <summary>The loop holding the fewest connections; on a tie the one that accepted, which saves a hop between threads.</summary>
+    public EventLoop LeastBusy(EventLoop accepting)
+    {
+        var least = accepting;
+        foreach (var loop in _loops)
+            if (loop.Connections < least.Connections)
+                least = loop;
+        return least;
+    }
 }

@@ -13,8 +13,8 @@ internal static unsafe partial class OpenSsl
     private const string Crypto = "libcrypto.so.3";
 
     public const int SSL_ERROR_SSL = 1, SSL_ERROR_WANT_READ = 2, SSL_ERROR_WANT_WRITE = 3, SSL_ERROR_SYSCALL = 5, SSL_ERROR_ZERO_RETURN = 6;
-    public const int SSL_CTRL_MODE = 33, SSL_CTRL_CHAIN_CERT = 89, SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
-    public const long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2, SSL_MODE_RELEASE_BUFFERS = 0x10;
+    public const int SSL_CTRL_SET_READ_AHEAD = 41, SSL_CTRL_MODE = 33, SSL_CTRL_CHAIN_CERT = 89, SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
+    public const long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2, SSL_MODE_NO_AUTO_CHAIN = 0x8, SSL_MODE_RELEASE_BUFFERS = 0x10;
     public const ulong SSL_OP_IGNORE_UNEXPECTED_EOF = 1ul << 7, SSL_OP_NO_COMPRESSION = 1ul << 17, SSL_OP_CIPHER_SERVER_PREFERENCE = 1ul << 22, SSL_OP_NO_RENEGOTIATION = 1ul << 30;
     public const int TLS1_2_VERSION = 0x0303;
     public const int SSL_TLSEXT_ERR_OK = 0, SSL_TLSEXT_ERR_ALERT_FATAL = 2;
@@ -38,7 +38,7 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl, SetLastError = true)] public static partial int SSL_read(nint ssl, byte* buffer, int length);
     [LibraryImport(Ssl, SetLastError = true)] public static partial int SSL_write(nint ssl, byte* buffer, int length);
     [LibraryImport(Ssl)] public static partial int SSL_get_error(nint ssl, int result);
-    [LibraryImport(Ssl)] public static partial int SSL_pending(nint ssl);
+    [LibraryImport(Ssl)] public static partial int SSL_has_pending(nint ssl);
     [LibraryImport(Ssl)] public static partial int SSL_shutdown(nint ssl);
     [LibraryImport(Ssl)] public static partial void SSL_get0_alpn_selected(nint ssl, byte** data, uint* length);
     [LibraryImport(Crypto)] public static partial nint d2i_X509(nint reuse, byte** input, nint length);

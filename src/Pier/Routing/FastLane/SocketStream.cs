@@ -21,8 +21,8 @@ internal sealed unsafe class SocketStream(int fd)
     /// <summary>True when OpenSSL last needed to write to go on reading (a TLS 1.3 key update into a full socket): wait for EPOLLOUT.</summary>
     public bool ReadWantsWrite { get; private set; }
 
-    /// <summary>Decrypted bytes OpenSSL holds that no read has taken: no socket event announces them.</summary>
-    public bool HasPending => _ssl != 0 && OpenSsl.SSL_pending(_ssl) > 0;
+    /// <summary>Bytes OpenSSL holds, decrypted or not, that no read has taken: no socket event announces them.</summary>
+    public bool HasPending => _ssl != 0 && OpenSsl.SSL_has_pending(_ssl) == 1;
 
     /// <summary>The protocol ALPN chose, or null.</summary>
     public string? Protocol
