@@ -64,10 +64,7 @@ internal sealed unsafe class SocketStream(int fd)
     public nint Receive(byte[] buffer, int offset, int count)
     {
         if (_ssl == 0)
-        {
-            var n = Native.Receive(Fd, buffer, offset, count);
-            return n >= 0 ? n : Native.Errno == Native.EAGAIN ? WouldBlock : Broken;
-        }
+            return Plain(Native.Receive(Fd, buffer, offset, count));
         ReadWantsWrite = false;
         OpenSsl.ERR_clear_error();
         int result;
@@ -95,10 +92,7 @@ internal sealed unsafe class SocketStream(int fd)
     public nint Send(byte[] buffer, int offset, int count)
     {
         if (_ssl == 0)
-        {
-            var n = Native.Send(Fd, buffer, offset, count);
-            return n >= 0 ? n : Native.Errno == Native.EAGAIN ? WouldBlock : Broken;
-        }
+            return Plain(Native.Send(Fd, buffer, offset, count));
         OpenSsl.ERR_clear_error();
         int result;
         fixed (byte* bytes = buffer)
@@ -131,6 +125,9 @@ internal sealed unsafe class SocketStream(int fd)
         OpenSsl.ERR_clear_error();
         OpenSsl.SSL_shutdown(_ssl);
     }
+
+    /// <summary>What recv(2) or send(2) returned, in this class's terms.</summary>
+    private static nint Plain(nint result) => result >= 0 ? result : Native.Errno == Native.EAGAIN ? WouldBlock : Broken;
 
     /// <summary>
     /// Sends close_notify when it can go at once and lets go of OpenSSL's state; the caller closes the socket.
