@@ -16,7 +16,9 @@ internal static class AcmeTlsAlpnDetector
 
     private const string ItemKey = "pier.acme-tls/1";
     private const int RecordHeader = 5;
-    private const int MaxRecord = 16384 + RecordHeader;
+
+    /// <summary>The largest TLS record, header included: a hello is judged by its first record, at most this long.</summary>
+    public const int MaxRecord = 16384 + RecordHeader;
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
 
     public static bool OffersAcmeTls(ConnectionContext connection) => connection.Items.ContainsKey(ItemKey);
@@ -40,7 +42,7 @@ internal static class AcmeTlsAlpnDetector
                 return;
             }
             var buffer = result.Buffer;
-            var needed = RecordLength(buffer);
+            var needed = RecordLength(buffer.Slice(0, Math.Min(buffer.Length, RecordHeader)).ToArray());
             if (needed is null || buffer.Length >= needed || result.IsCompleted || buffer.Length >= MaxRecord)
             {
                 if (needed is not null && buffer.Length >= needed && OffersProtocol(buffer.Slice(0, needed.Value).ToArray(), Protocol))
@@ -54,14 +56,15 @@ internal static class AcmeTlsAlpnDetector
         await next(connection);
     };
 
-    /// <summary>The length of the first TLS record including its header, or null when it is not a handshake record.</summary>
-    private static int? RecordLength(ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// The length of the first TLS record including its header, from a connection's first bytes; null when it is not a
+    /// handshake record; <see cref="MaxRecord"/> while fewer bytes than a record header have come.
+    /// </summary>
+    public static int? RecordLength(ReadOnlySpan<byte> start)
     {
-        if (buffer.Length < RecordHeader)
-            return buffer.IsEmpty || buffer.FirstSpan[0] == 0x16 ? MaxRecord : null;
-        Span<byte> header = stackalloc byte[RecordHeader];
-        buffer.Slice(0, RecordHeader).CopyTo(header);
-        return header[0] == 0x16 ? RecordHeader + BinaryPrimitives.ReadUInt16BigEndian(header[3..]) : null;
+        if (start.Length < RecordHeader)
+            return start.IsEmpty || start[0] == 0x16 ? MaxRecord : null;
+        return start[0] == 0x16 ? RecordHeader + BinaryPrimitives.ReadUInt16BigEndian(start[3..]) : null;
     }
 
     /// <summary>

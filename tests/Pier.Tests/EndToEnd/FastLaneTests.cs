@@ -149,7 +149,7 @@ public sealed class FastLaneTests
     public async Task AnswersInEveryFraming_ArriveWhole_OnOneKeptAliveConnection(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
+        var pier = lane.Pier;
         using var connection = await lane.OpenAsync();
 
         await connection.SendAsync("GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -178,7 +178,6 @@ public sealed class FastLaneTests
     public async Task PipelinedRequests_AreAnsweredInOrder(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await lane.OpenAsync();
 
         await connection.SendAsync(string.Concat(Enumerable.Range(1, 5).Select(i => $"GET /echo?n={i} HTTP/1.1\r\nHost: a\r\n\r\n")));
@@ -193,7 +192,6 @@ public sealed class FastLaneTests
     public async Task ALargeAnswer_ToASlowReader_ArrivesIntact(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await lane.OpenAsync(receiveBuffer: 4096);
 
         await connection.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -212,7 +210,6 @@ public sealed class FastLaneTests
     public async Task TheWorkersHopByHopHeaders_StayBehind_AndAnAnswerUntilClose_ClosesTheClient(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
 
         using (var connection = await lane.OpenAsync())
         {
@@ -239,7 +236,6 @@ public sealed class FastLaneTests
     public async Task TheWorkerSeesTheClientsRequest_WithoutHopByHopHeaders_AndWithForwardedHeaders(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await lane.OpenAsync();
 
         await connection.SendAsync("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nConnection: keep-alive\r\nKeep-Alive: 300\r\nTE: trailers\r\n" +
@@ -259,7 +255,6 @@ public sealed class FastLaneTests
     public async Task RequestsTheFastLaneLeavesToKestrel_AreServed_WithTheClientsAddress(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
 
         using (var connection = await lane.OpenAsync())
         {
@@ -311,7 +306,7 @@ public sealed class FastLaneTests
     public async Task ConnectionsLeftHalfDone_CostPierNoCpu(bool https)
     {
         await using var lane = await StartAsync(https);
-        var (pier, port) = (lane.Pier, lane.Port);
+        var pier = lane.Pier;
         var idle = new List<RawConnection>();
         try
         {
@@ -350,7 +345,6 @@ public sealed class FastLaneTests
     public async Task ARequestHeadThatNeverEnds_Gets408_After10Seconds()
     {
         await using var lane = await StartAsync();
-        var (pier, port) = (lane.Pier, lane.Port);
         using var connection = await lane.OpenAsync();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

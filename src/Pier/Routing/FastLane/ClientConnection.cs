@@ -88,7 +88,7 @@ internal sealed class ClientConnection : ILoopHandler
                 Close();
                 return;
             }
-            switch (tls.Decide(new ReadOnlySpan<byte>(_loop.Scratch, 0, (int)peeked)))
+            switch (tls.Decide(new ReadOnlySpan<byte>(_loop.Scratch, 0, (int)peeked), out var context))
             {
                 case TlsTermination.Decision.NeedMore:
                     // The bytes stay in the socket, which would wake the loop again and again: only new ones should.
@@ -98,7 +98,7 @@ internal sealed class ClientConnection : ILoopHandler
                     Tunnel(_loop.Context.KestrelTls!, TunnelPreamble.Format(_address.Address, _address.Port), ReadOnlySpan<byte>.Empty);
                     return;
             }
-            var ssl = tls.NewSession(_fd);
+            var ssl = tls.NewSession(_fd, context);
             if (ssl == 0)
             {
                 Close();

@@ -55,7 +55,7 @@ internal sealed unsafe class EventLoop : ILoopHandler
     public BufferShelf Answers { get; } = new(ClientConnection.OutCapacity);
 
     /// <summary>Where a client's TLS hello is peeked at (one loop, one thread: one buffer).</summary>
-    public byte[] Scratch { get; } = new byte[TlsTermination.MaxHello];
+    public byte[] Scratch { get; } = new byte[Certificates.AcmeTlsAlpnDetector.MaxRecord];
 
     /// <summary>Milliseconds of <see cref="Environment.TickCount64"/>, read once per wake-up.</summary>
     public long Now { get; private set; } = Environment.TickCount64;

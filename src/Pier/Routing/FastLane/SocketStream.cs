@@ -66,10 +66,7 @@ internal sealed unsafe class SocketStream(int fd)
         if (_ssl == 0)
             return Plain(Native.Receive(Fd, buffer, offset, count));
         ReadWantsWrite = false;
-        OpenSsl.ERR_clear_error();
-        int result;
-        fixed (byte* bytes = buffer)
-            result = OpenSsl.SSL_read(_ssl, bytes + offset, count);
+        var result = Tls(buffer, offset, count, write: false);
         if (result > 0)
             return result;
         switch (OpenSsl.SSL_get_error(_ssl, result))
@@ -93,10 +90,7 @@ internal sealed unsafe class SocketStream(int fd)
     {
         if (_ssl == 0)
             return Plain(Native.Send(Fd, buffer, offset, count));
-        OpenSsl.ERR_clear_error();
-        int result;
-        fixed (byte* bytes = buffer)
-            result = OpenSsl.SSL_write(_ssl, bytes + offset, count);
+        var result = Tls(buffer, offset, count, write: true);
         if (result > 0)
             return result;
         if (OpenSsl.SSL_get_error(_ssl, result) == OpenSsl.SSL_ERROR_WANT_WRITE)
@@ -124,6 +118,14 @@ internal sealed unsafe class SocketStream(int fd)
         _shutDown = true;
         OpenSsl.ERR_clear_error();
         OpenSsl.SSL_shutdown(_ssl);
+    }
+
+    /// <summary>SSL_read or SSL_write on part of a managed buffer, with OpenSSL's error queue emptied first, as SSL_get_error needs.</summary>
+    private int Tls(byte[] buffer, int offset, int count, bool write)
+    {
+        OpenSsl.ERR_clear_error();
+        fixed (byte* bytes = buffer)
+            return write ? OpenSsl.SSL_write(_ssl, bytes + offset, count) : OpenSsl.SSL_read(_ssl, bytes + offset, count);
     }
 
     /// <summary>What recv(2) or send(2) returned, in this class's terms.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -16,10 +15,6 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed unsafe class TlsTermination
 {
-    private const int RecordHeader = 5;
-
-    /// <summary>The largest first record the loops wait for before they decide.</summary>
-    public const int MaxHello = 16384 + RecordHeader;
 
     internal enum Decision { NeedMore, Kestrel, Terminate }
 
@@ -61,31 +56,27 @@ internal sealed unsafe class TlsTermination
         return memory;
     }
 
-    /// <summary>What to do with a connection whose first bytes are <paramref name="peeked"/>.</summary>
-    public Decision Decide(ReadOnlySpan<byte> peeked)
+    /// <summary>
+    /// What to do with a connection whose first bytes are <paramref name="peeked"/>; with
+    /// <see cref="Decision.Terminate"/>, the OpenSSL context to make its connection with.
+    /// </summary>
+    public Decision Decide(ReadOnlySpan<byte> peeked, out nint context)
     {
-        if (peeked.IsEmpty)
-            return Decision.NeedMore;
-        if (peeked[0] != 0x16)
-            return Decision.Kestrel;  // not a TLS handshake: Kestrel's TLS refuses it as it always has
-        if (peeked.Length < RecordHeader)
-            return Decision.NeedMore;
-        var length = RecordHeader + BinaryPrimitives.ReadUInt16BigEndian(peeked[3..]);
-        if (length > MaxHello)
+        context = 0;
+        // Not a TLS handshake (Kestrel's TLS refuses it as it always has), or a first record too long to peek at whole.
+        if (AcmeTlsAlpnDetector.RecordLength(peeked) is not { } length || length > AcmeTlsAlpnDetector.MaxRecord)
             return Decision.Kestrel;
         if (peeked.Length < length)
             return Decision.NeedMore;
-        if (AcmeTlsAlpnDetector.OffersProtocol(peeked[..length], AcmeTlsAlpnDetector.Protocol) || ContextOfCurrent() == 0)
+        if (AcmeTlsAlpnDetector.OffersProtocol(peeked[..length], AcmeTlsAlpnDetector.Protocol))
             return Decision.Kestrel;
-        return Decision.Terminate;
+        context = ContextOfCurrent();
+        return context == 0 ? Decision.Kestrel : Decision.Terminate;
     }
 
-    /// <summary>A new OpenSSL connection for the current certificate, on <paramref name="fd"/>; 0 when none can be made (logged).</summary>
-    public nint NewSession(int fd)
+    /// <summary>A new OpenSSL connection on <paramref name="fd"/> with a context <see cref="Decide"/> gave; 0 when OpenSSL cannot make one (logged).</summary>
+    public nint NewSession(int fd, nint context)
     {
-        var context = ContextOfCurrent();
-        if (context == 0)
-            return 0;
         OpenSsl.ERR_clear_error();
         var ssl = OpenSsl.SSL_new(context);
         if (ssl == 0)
