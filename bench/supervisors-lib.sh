@@ -97,6 +97,25 @@ def post_worker_init(worker):
 PYCONF
 }
 
+# What `python3 -m uvicorn main:app --host 127.0.0.1 --port $PORT --no-access-log` runs, with the same
+# ready-PID marker written once the server listens, so a worker's own start and Pier's part of a restart
+# (kill -> spawn, listening -> in rotation) can be told apart.
+sv_uvicorn_marker() {
+  cat > "$1/serve.py" <<'PYSERVE'
+import os, sys, time
+import uvicorn
+sys.path.insert(0, os.getcwd())
+server = uvicorn.Server(uvicorn.Config("main:app", host="127.0.0.1", port=int(os.environ["PORT"]), access_log=False))
+startup = server.startup
+async def listening(sockets=None):
+    await startup(sockets=sockets)
+    with open(os.path.join(os.environ["READY_DIR"], "ready-%d" % os.getpid()), "w") as f:
+        f.write(str(int(time.time() * 1000)))
+server.startup = listening
+server.run()
+PYSERVE
+}
+
 # nginx balancing the given loopback ports; retries the next upstream on error/timeout (GET).
 sv_nginx_conf() {  # $1 dir, $2 listen port, rest: upstream ports
   local dir=$1 port=$2; shift 2
@@ -160,7 +179,7 @@ sv_start() {
   case $tool in
     pier-py|pier-node)
       if [ "$tool" = pier-py ]; then
-        run="$PY -m uvicorn main:app --host 127.0.0.1 --port \$PORT --no-access-log" appdir=$FASTAPI_DIR
+        sv_uvicorn_marker "$dir"; run="$PY $dir/serve.py" appdir=$FASTAPI_DIR
       else
         sv_node_app "$dir"; run="node app.js" appdir=$dir
       fi

@@ -12,4 +12,8 @@ internal sealed record SupervisionContext(
     TimeProvider Time,
     Func<WorkerStatus, TimeSpan, Task> Drain,
     WorkerSockets Sockets,
-    Pier.Resources.MemoryCgroups? Cgroups = null);
+    Pier.Resources.MemoryCgroups? Cgroups = null)
+{
+    /// <summary>How often starting workers are asked whether they listen yet.</summary>
+    public ReadinessPace Readiness { get; } = new();
+}

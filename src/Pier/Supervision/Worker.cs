@@ -9,8 +9,6 @@ namespace Pier.Supervision;
 /// </summary>
 internal sealed class Worker
 {
-    private static readonly TimeSpan MinReadyPoll = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MaxReadyPoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LeftoverGrace = TimeSpan.FromSeconds(2);
 
     private readonly ServiceConfig _service;
@@ -183,17 +181,22 @@ internal sealed class Worker
         var readyBy = started + readyTimeout;
         if (endpoint is not null)
         {
-            string? lastProblem = "not started";
-            while (lastProblem is not null)
+            using (_context.Readiness.Wait())
             {
-                // A tenth of the time the worker has taken so far (10–100 ms): a quick app is in rotation
-                // within ~10 ms of listening, a slow one is not probed needlessly often (200 workers starting).
-                var poll = TimeSpan.FromTicks(Math.Clamp((_context.Time.GetUtcNow() - started).Ticks / 10, MinReadyPoll.Ticks, MaxReadyPoll.Ticks));
-                if (await ExitedOrStoppedWithin(process, poll, stop))
-                    return null;
-                if (_context.Time.GetUtcNow() > readyBy)
-                    return $"not ready within {Format(readyTimeout)} ({lastProblem})";
-                lastProblem = await _context.Probe.CheckAsync(endpoint, health?.Path, health?.Timeout ?? HealthCheckConfig.DefaultTimeout, stop);
+                var timeout = health?.Timeout ?? HealthCheckConfig.DefaultTimeout;
+                string? lastProblem = "not started";
+                while (lastProblem is not null)
+                {
+                    if (await ExitedOrStoppedWithin(process, _context.Readiness.Interval, stop))
+                        return null;
+                    if (_context.Time.GetUtcNow() > readyBy)
+                        return $"not ready within {Format(readyTimeout)} ({lastProblem})";
+                    // A connection first: it costs next to nothing, so a starting worker can be looked at often;
+                    // the health path once it listens.
+                    lastProblem = await _context.Probe.CheckAsync(endpoint, null, timeout, stop);
+                    if (lastProblem is null && health is not null)
+                        lastProblem = await _context.Probe.CheckAsync(endpoint, health.Path, timeout, stop);
+                }
             }
             Publish(_status with { State = WorkerState.Ready });
             _context.Output.Write("pier", $"{Id} ready on {endpoint} (pid {process.Pid})");

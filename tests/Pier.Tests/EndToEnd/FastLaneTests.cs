@@ -16,7 +16,7 @@ public sealed class FastLaneTests
     private const int BigLength = 4 * 1024 * 1024;
 
     private const string Shapes = """
-        import os, socket, threading, time
+        import os, signal, socket, threading, time
         listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
         IDLE = float(os.environ.get("IDLE", "5"))
         BIG = bytes(range(256)) * (4 * 1024 * 1024 // 256)
@@ -47,6 +47,16 @@ public sealed class FastLaneTests
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             elif path == "/own-hsts":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=5\r\nContent-Length: 2\r\n\r\nok")
+            elif path == "/dies-after-head":
+                # The first worker asked dies between its head and its body, as a SIGKILL can land in uvicorn.
+                try:
+                    open("died", "x").close()
+                except FileExistsError:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    return True
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+                time.sleep(0.05)
+                os.kill(os.getpid(), signal.SIGKILL)
             elif path == "/head":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             else:
@@ -101,18 +111,18 @@ public sealed class FastLaneTests
     }
 
     /// <param name="https">HTTPS with Pier's internal CA: the fast lane serves the HTTPS port, Kestrel the HTTP one.</param>
-    private static async Task<Lane> StartAsync(bool https = false, string environment = "")
+    private static async Task<Lane> StartAsync(bool https = false, string environment = "", int workers = 1)
     {
         var dir = new TestDirectory();
         var port = Loopback.FreePort();
         int? httpsPort = https ? Loopback.FreePort() : null;
         dir.Write("shapes.py", Shapes);
-        dir.Write("pier.yaml", TestConfigs.FastApi("fast-lane", port, workers: 1, run: $"{environment}/usr/bin/python3 shapes.py", dir: dir.Path,
+        dir.Write("pier.yaml", TestConfigs.FastApi("fast-lane", port, workers: workers, run: $"{environment}/usr/bin/python3 shapes.py", dir: dir.Path,
             httpsPort: httpsPort, extra: https ? $"https:\n  domains: [{Host}]\n  ca: internal" : ""));
         var pier = PierProcess.Start(dir);
         try
         {
-            await pier.WaitForReadyAsync("web", 1);
+            await pier.WaitForReadyAsync("web", workers);
             if (httpsPort is { } tls)
                 await WaitForCertificateAsync(tls);
         }
@@ -293,6 +303,28 @@ public sealed class FastLaneTests
         }
 
         Assert.DoesNotContain("answered", pier.Output);
+    }
+
+    /// <summary>
+    /// uvicorn writes an answer's head and its body apart, and a worker killed between the two (bench/crash-under-load.sh
+    /// caught it) must not cost the client the answer: a small one is passed on whole, so nothing has reached the
+    /// client yet and the GET goes to the other worker.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWorkerKilledBetweenItsHeadAndItsBody_CostsTheClientNothing(bool https)
+    {
+        await using var lane = await StartAsync(https, workers: 2);
+        using var connection = await lane.OpenAsync();
+
+        await connection.SendAsync($"GET /dies-after-head HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+        var answer = await connection.ReadAnswerAsync();
+
+        Assert.StartsWith("HTTP/1.1 200", answer.Head);
+        Assert.Equal("ok", Encoding.ASCII.GetString(answer.Body));
+        Assert.Contains("(exit code 137 (SIGKILL))", await lane.Pier.WaitForLineAsync(" exited "));
+        Assert.DoesNotContain("answered", lane.Pier.Output);
     }
 
     /// <summary>

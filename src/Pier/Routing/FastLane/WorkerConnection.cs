@@ -160,12 +160,7 @@ internal sealed class WorkerConnection : ILoopHandler
                 var end = received.IndexOf("\r\n\r\n"u8);
                 if (end < 0)
                 {
-                    if (_offset > 0)
-                    {
-                        received.CopyTo(_buffer);
-                        _length -= _offset;
-                        _offset = 0;
-                    }
+                    Compact();
                     if (_length == Capacity)
                         Fail(WorkerFailure.InvalidResponse, 0);
                     return;
@@ -174,6 +169,11 @@ internal sealed class WorkerConnection : ILoopHandler
                 if (!ResponseHead.TryParse(head, exchange.IsHeadRequest, out _head) || _head.Status == 101)
                 {
                     Fail(WorkerFailure.InvalidResponse, 0);
+                    return;
+                }
+                if (AwaitsBody(head.Length, received.Length))
+                {
+                    Compact();
                     return;
                 }
                 _offset += head.Length;
@@ -210,6 +210,25 @@ internal sealed class WorkerConnection : ILoopHandler
         }
         if (_bodyDone && !_paused && _exchange is not null)
             Complete();
+    }
+
+    /// <summary>
+    /// True when a final answer that fits in the buffer has not all arrived: it is passed on whole. uvicorn writes
+    /// an answer's head and body apart, and a worker killed between the two would otherwise leave the client with a
+    /// head and no body; held back, nothing has reached the client and the request can still go to another worker.
+    /// </summary>
+    private bool AwaitsBody(int headLength, int received) =>
+        _head is { Status: >= 200, Framing: ResponseHead.Framing.Length }
+        && received - headLength < _head.Length && headLength + _head.Length <= Capacity;
+
+    /// <summary>Moves the unread bytes to the start of the buffer, making room for the rest of a head or an answer.</summary>
+    private void Compact()
+    {
+        if (_offset == 0)
+            return;
+        Buffer.BlockCopy(_buffer, _offset, _buffer, 0, _length - _offset);
+        _length -= _offset;
+        _offset = 0;
     }
 
     /// <summary>How many of the unread bytes belong to the body; -1 when the chunked framing is broken.</summary>
