@@ -109,10 +109,13 @@ server = uvicorn.Server(uvicorn.Config("main:app", host="127.0.0.1", port=int(os
 startup = server.startup
 async def listening(sockets=None):
     await startup(sockets=sockets)
-    with open(os.path.join(os.environ["READY_DIR"], "ready-%d" % os.getpid()), "w") as f:
-        f.write(str(int(time.time() * 1000)))
+    if not server.should_exit:  # a failed lifespan startup returns without listening
+        with open(os.path.join(os.environ["READY_DIR"], "ready-%d" % os.getpid()), "w") as f:
+            f.write(str(int(time.time() * 1000)))
 server.startup = listening
 server.run()
+if not server.started:
+    sys.exit(3)  # as the uvicorn command does
 PYSERVE
 }
 

@@ -346,11 +346,12 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     /// <summary>
     /// A connection refused before the request was sent never reached the app, so any request may go elsewhere. Any other failure
-    /// before a response is retried only for an idempotent request without a body.
+    /// before a response is retried only for an idempotent request without a body. A worker that sent its head and died before
+    /// its body (uvicorn writes them apart) failed before a response too: nothing has reached the client, whose response has not started.
     /// </summary>
     private static bool CanRetry(HttpContext context, ForwarderError error, bool unseen)
     {
-        if (error != ForwarderError.Request)
+        if (error is not (ForwarderError.Request or ForwarderError.ResponseBodyDestination))
             return false;
         if (unseen)
             return true;

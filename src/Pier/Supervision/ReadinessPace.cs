@@ -20,14 +20,20 @@ internal sealed class ReadinessPace
     public TimeSpan Interval => TimeSpan.FromTicks(Math.Clamp(Fastest.Ticks * Waiting, Fastest.Ticks, Slowest.Ticks));
 
     /// <summary>Counts a worker as waiting until the returned scope is disposed.</summary>
-    public Scope Wait()
+    public IDisposable Wait()
     {
         Interlocked.Increment(ref _waiting);
         return new Scope(this);
     }
 
-    public readonly struct Scope(ReadinessPace pace) : IDisposable
+    private sealed class Scope(ReadinessPace pace) : IDisposable
     {
-        public void Dispose() => Interlocked.Decrement(ref pace._waiting);
+        private ReadinessPace? _pace = pace;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _pace, null) is { } pace)
+                Interlocked.Decrement(ref pace._waiting);
+        }
     }
 }

@@ -15,6 +15,12 @@ public sealed class FastLaneTests
 {
     private const int BigLength = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Seconds of CPU in 2 s that say a loop spins: a loop woken again and again by a descriptor burns a whole core
+    /// (~2 s); Pier's background work in the same window (sampling, the JIT, the internal CA) once took 0.31 s.
+    /// </summary>
+    private const double SpinningCpu = 1.0;
+
     private const string Shapes = """
         import os, signal, socket, threading, time
         listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
@@ -57,6 +63,12 @@ public sealed class FastLaneTests
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
                 time.sleep(0.05)
                 os.kill(os.getpid(), signal.SIGKILL)
+            elif path == "/half-an-answer":
+                # Counts the requests it sees, then answers half and closes.
+                with open("half-an-answer", "a") as seen:
+                    seen.write(method + "\n")
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+                return False
             elif path == "/head":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             else:
@@ -308,23 +320,45 @@ public sealed class FastLaneTests
     /// <summary>
     /// uvicorn writes an answer's head and its body apart, and a worker killed between the two (bench/crash-under-load.sh
     /// caught it) must not cost the client the answer: a small one is passed on whole, so nothing has reached the
-    /// client yet and the GET goes to the other worker.
+    /// client yet and the GET goes to the other worker. HTTP/1.0 is Kestrel's and YARP's, which keep the same rule.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task AWorkerKilledBetweenItsHeadAndItsBody_CostsTheClientNothing(bool https)
+    [InlineData(false, "1.1")]
+    [InlineData(true, "1.1")]
+    [InlineData(false, "1.0")]
+    public async Task AWorkerKilledBetweenItsHeadAndItsBody_CostsTheClientNothing(bool https, string version)
     {
         await using var lane = await StartAsync(https, workers: 2);
         using var connection = await lane.OpenAsync();
 
-        await connection.SendAsync($"GET /dies-after-head HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+        await connection.SendAsync($"GET /dies-after-head HTTP/{version}\r\nHost: {Host}\r\n\r\n");
         var answer = await connection.ReadAnswerAsync();
 
         Assert.StartsWith("HTTP/1.1 200", answer.Head);
         Assert.Equal("ok", Encoding.ASCII.GetString(answer.Body));
         Assert.Contains("(exit code 137 (SIGKILL))", await lane.Pier.WaitForLineAsync(" exited "));
         Assert.DoesNotContain("answered", lane.Pier.Output);
+    }
+
+    /// <summary>
+    /// The answer held back above says that the worker had the request: when its kept-alive connection then
+    /// closes, the request is not sent again as if the worker had closed it idle (a POST must not run twice).
+    /// </summary>
+    [Fact]
+    public async Task APostTheWorkerHalfAnswered_OnAKeptAliveConnection_IsNotSentAgain()
+    {
+        await using var lane = await StartAsync();
+        using var connection = await lane.OpenAsync();
+        await connection.SendAsync($"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", (await connection.ReadAnswerAsync()).Head);
+
+        await connection.SendAsync($"POST /half-an-answer HTTP/1.1\r\nHost: {Host}\r\nContent-Length: 0\r\n\r\n");
+        var answer = await connection.ReadAnswerAsync();
+
+        Assert.StartsWith("HTTP/1.1 502", answer.Head);
+        Assert.Equal(["POST"], File.ReadAllLines(Path.Combine(lane.Dir.Path, "half-an-answer")));
+        Assert.Contains("answered 502 (it may not be retried): web.1: Request: the worker closed the connection before its answer was whole",
+            await lane.Pier.WaitForLineAsync("/half-an-answer answered"));
     }
 
     /// <summary>
@@ -357,7 +391,7 @@ public sealed class FastLaneTests
             await Task.Delay(2000);
             var used = (CpuTicks(pier.Pid) - before) / 100.0;
 
-            Assert.True(used < 0.3, $"Pier used {used:0.00} s of CPU in 2 s with only idle connections");
+            Assert.True(used < SpinningCpu, $"Pier used {used:0.00} s of CPU in 2 s with only idle connections");
         }
         finally
         {
@@ -499,7 +533,7 @@ public sealed class FastLaneTests
         }
         var read = await ReadUntilClosedAsync(stalled);
 
-        Assert.True(used < 0.3, $"Pier used {used:0.00} s of CPU in 2 s with a stalled hello");
+        Assert.True(used < SpinningCpu, $"Pier used {used:0.00} s of CPU in 2 s with a stalled hello");
         Assert.Equal("", read);
         Assert.InRange(clock.Elapsed.TotalSeconds, 9, 13);
     }

@@ -86,13 +86,13 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             worker = WorkerConnection.Connect(loop, destination, address, out var error);
             if (worker is null)
             {
-                Failed(WorkerConnection.ConnectFailure(error), error, reused: false);
+                Failed(WorkerConnection.ConnectFailure(error), error, reused: false, answered: false);
                 return;
             }
         }
         if (worker is null)
         {
-            Failed(WorkerFailure.Refused, Native.ENOENT, reused: false);
+            Failed(WorkerFailure.Refused, Native.ENOENT, reused: false, answered: false);
             return;
         }
         _worker = worker;
@@ -139,15 +139,16 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     public void WorkerFailed(WorkerConnection worker, WorkerFailure failure, int error)
     {
         _worker = null;
-        Failed(failure, error, worker.Reused);
+        Failed(failure, error, worker.Reused, worker.Answered);
     }
 
-    private void Failed(WorkerFailure failure, int error, bool reused)
+    /// <param name="answered">Bytes of the answer had come (held back, not yet passed on): the worker saw the request.</param>
+    private void Failed(WorkerFailure failure, int error, bool reused, bool answered)
     {
         var destination = _destination!;
         if (_responseStarted)
         {
-            Note(destination, Describe(failure, error, sent: true, refused: false));
+            Note(destination, Describe(failure, error, sent: true, refused: false, answered));
             EndAttempt();
             Log(FailedAttempts.ResponseBegun);
             var status = _status;
@@ -155,8 +156,8 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             return;
         }
         // A kept-alive connection that the worker closed meanwhile: sent again once on a new connection,
-        // as SocketsHttpHandler does on the YARP path.
-        if (reused && failure is WorkerFailure.Closed or WorkerFailure.Reset && _written <= 1 && !_resent)
+        // as SocketsHttpHandler does on the YARP path. Not when part of an answer came: the worker had the request.
+        if (reused && !answered && failure is WorkerFailure.Closed or WorkerFailure.Reset && _written <= 1 && !_resent)
         {
             _resent = true;
             Send(null);
@@ -168,7 +169,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         var sent = _written > 0;
         if (refused)
             destination.MarkRefused(_attemptStarted);
-        Note(destination, Describe(failure, error, sent, refused));
+        Note(destination, Describe(failure, error, sent, refused, answered));
         EndAttempt();
         var unseen = refused && !sent;
         var canRetry = unseen || (_info.Idempotent && failure != WorkerFailure.InvalidResponse);
@@ -291,7 +292,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private string Host => Encoding.ASCII.GetString(_request.AsSpan(_info.Host));
 
     /// <summary>What went wrong with one attempt, in the words of the YARP path's log lines.</summary>
-    private static string Describe(WorkerFailure failure, int error, bool sent, bool refused)
+    private static string Describe(WorkerFailure failure, int error, bool sent, bool refused, bool answered)
     {
         if (refused)
             return FailedAttempts.Refused(sent);
@@ -300,7 +301,8 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             WorkerFailure.Reset => "the worker reset the connection",
             WorkerFailure.InvalidResponse => "the worker's answer is not valid HTTP/1.1",
             WorkerFailure.Unreachable => $"cannot connect ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)})",
-            _ => error == 0 ? "the worker closed the connection without an answer" : $"the connection failed (errno {error})",
+            _ when error != 0 => $"the connection failed (errno {error})",
+            _ => answered ? "the worker closed the connection before its answer was whole" : "the worker closed the connection without an answer",
         };
         return $"Request: {detail}, {(sent ? "after the request was sent" : "before the request was sent")}";
     }

@@ -36,6 +36,9 @@ internal sealed class WorkerConnection : ILoopHandler
     /// <summary>True when this connection carried an earlier request: the worker may have closed it meanwhile.</summary>
     public bool Reused { get; private set; }
 
+    /// <summary>True once bytes of the current request's answer have come, whether or not they were passed on.</summary>
+    public bool Answered { get; private set; }
+
     /// <summary>True until connect(2) has finished.</summary>
     public bool Connecting => !_connected;
 
@@ -62,7 +65,7 @@ internal sealed class WorkerConnection : ILoopHandler
         _requestSent = 0;
         _requestLength = length;
         _offset = _length = 0;
-        _headDone = _bodyDone = _paused = false;
+        _headDone = _bodyDone = _paused = Answered = false;
         if (_connected)
             SendRequest();
     }
@@ -129,6 +132,7 @@ internal sealed class WorkerConnection : ILoopHandler
         var n = Native.Receive(_fd, _buffer, _length, Capacity - _length);
         if (n > 0)
         {
+            Answered = true;
             _length += (int)n;
             _exchange.Touch();
             Process();
@@ -218,8 +222,7 @@ internal sealed class WorkerConnection : ILoopHandler
     /// head and no body; held back, nothing has reached the client and the request can still go to another worker.
     /// </summary>
     private bool AwaitsBody(int headLength, int received) =>
-        _head is { Status: >= 200, Framing: ResponseHead.Framing.Length }
-        && received - headLength < _head.Length && headLength + _head.Length <= Capacity;
+        _head.Framing == ResponseHead.Framing.Length && received - headLength < _head.Length && headLength + _head.Length <= Capacity;
 
     /// <summary>Moves the unread bytes to the start of the buffer, making room for the rest of a head or an answer.</summary>
     private void Compact()
