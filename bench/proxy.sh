@@ -6,6 +6,8 @@
 # keep-alive), and the TLS handshake rate (a new connection per request). Each figure is the median
 # of interleaved repeats: every round runs every proxy once, in turn.
 # Usage: bench/proxy.sh [SECONDS] [ROUNDS]   — prints a Markdown table and writes it into docs/benchmarks.md.
+# SCENARIOS="http-64 handshake-64" and PROXIES="pier nginx" run a part, for investigations: its table is
+# printed only (keep nginx in PROXIES for the "× nginx" column); PIER_ENV="NAME=value" starts Pier with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-8}
@@ -124,7 +126,7 @@ mkdir -p "$work/pier-uds"
 awk -v run="    run: $socket_backend_command" '/^    run: / { print run; next } { print }' "$work/pier-http/pier.yaml" > "$work/pier-uds/pier.yaml"
 
 start_pier() {  # $1 = the config's folder
-  out/pier up -c "$work/$1/pier.yaml" --state "$work/$1/state" >"$work/$1/out.log" 2>&1 & proxy_pid=$!
+  env ${PIER_ENV:-} out/pier up -c "$work/$1/pier.yaml" --state "$work/$1/state" >"$work/$1/out.log" 2>&1 & proxy_pid=$!
 }
 
 stop_proxy() { kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; bench_wait_port_free "$http_port"; }
@@ -168,9 +170,11 @@ load_h2() {  # $1 = proxy name, $2 = url
     END { cpu = ticks / hz; printf "%.0f %.2f - %.0f %d\n", rps, mean, (cpu > 0 ? rps * s / cpu : 0), bad }'
 }
 
-scenarios=("http-64" "http-256" "https-64" "handshake-64" "h2-64x10")
+all_scenarios="http-64 http-256 https-64 handshake-64 h2-64x10"
+scenarios=(${SCENARIOS:-$all_scenarios})
 # pier-uds: Pier with its workers on Unix sockets ($SOCKET); plain HTTP scenarios only.
-proxies=(pier pier-uds nginx haproxy caddy)
+all_proxies="pier pier-uds nginx haproxy caddy"
+proxies=(${PROXIES:-$all_proxies})
 declare -A results
 for round in $(seq "$rounds"); do
   for proxy in "${proxies[@]}"; do
@@ -212,6 +216,7 @@ for scenario in "${scenarios[@]}"; do
 done
 echo "$table"
 
+[ "${scenarios[*]}" = "$all_scenarios" ] && [ "${proxies[*]}" = "$all_proxies" ] || exit 0   # a part: printed only
 bench_record "Proxy throughput" "bench/proxy.sh $seconds $rounds" "$(cat <<TEXT
 Two single-process nginx backends answering \`hello\\n\`; wrk with 2 threads, $seconds s per run after a
 2 s warm-up, median of $rounds interleaved rounds. \`http-N\`: HTTP/1.1 keep-alive with N connections;
