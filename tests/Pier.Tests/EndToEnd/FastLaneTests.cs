@@ -58,9 +58,9 @@ public sealed class FastLaneTests
                 try:
                     open("died", "x").close()
                 except FileExistsError:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Attempt: second\r\nContent-Length: 2\r\n\r\nok")
                     return True
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Attempt: first\r\nContent-Length: 2\r\n\r\n")
                 time.sleep(0.05)
                 os.kill(os.getpid(), signal.SIGKILL)
             elif path == "/half-an-answer":
@@ -335,6 +335,10 @@ public sealed class FastLaneTests
         var answer = await connection.ReadAnswerAsync();
 
         Assert.StartsWith("HTTP/1.1 200", answer.Head);
+        // Nothing of the first attempt's head is left in the answer.
+        Assert.Contains("X-Attempt: second\r\n", answer.Head);
+        Assert.DoesNotContain("first", answer.Head);
+        Assert.Single(answer.Head.Split("\r\n"), l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
         Assert.Equal("ok", Encoding.ASCII.GetString(answer.Body));
         Assert.Contains("(exit code 137 (SIGKILL))", await lane.Pier.WaitForLineAsync(" exited "));
         Assert.DoesNotContain("answered", lane.Pier.Output);

@@ -15,7 +15,6 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed unsafe class TlsTermination
 {
-
     internal enum Decision { NeedMore, Kestrel, Terminate }
 
     // ALPN wire format, in the order the server prefers; OpenSSL reads it during handshakes, so it never moves.
@@ -138,8 +137,8 @@ internal sealed unsafe class TlsTermination
                 // A client that closes without close_notify ends its stream as a plain one does.
                 | OpenSsl.SSL_OP_IGNORE_UNEXPECTED_EOF);
             // Partial writes as send(2) makes them; buffers let go while a connection is idle, as nginx does. The chain
-            // sent is the one given below: without NO_AUTO_CHAIN OpenSSL would try to build one at every handshake,
-            // verifying the certificate's signature each time (~20% of a handshake's CPU, measured with perf).
+            // sent is the one given below: without NO_AUTO_CHAIN OpenSSL would try to build one at every handshake
+            // (no difference measurable on this machine's handshake rate: docs/benchmarks.md).
             OpenSsl.SSL_CTX_ctrl(context, OpenSsl.SSL_CTRL_MODE, (nint)(OpenSsl.SSL_MODE_ENABLE_PARTIAL_WRITE
                 | OpenSsl.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | OpenSsl.SSL_MODE_NO_AUTO_CHAIN | OpenSsl.SSL_MODE_RELEASE_BUFFERS), 0);
             // A record is read with one recv(2), not two (its 5-byte header, then the rest): what else came with it
