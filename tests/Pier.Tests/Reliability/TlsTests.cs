@@ -12,7 +12,7 @@ namespace Pier.Tests.Reliability;
 /// <summary>
 /// The HTTPS listener as Debian's sslscan sees it: TLS 1.2 and 1.3 only, TLS 1.2 limited to forward-secret
 /// AEAD suites (no NULL, EXPORT, RC4, DES, 3DES, anonymous, MD5 or CBC), no compression, no
-/// Heartbleed, no insecure renegotiation, and HSTS on every HTTPS response.
+/// Heartbleed, no insecure renegotiation, AES-128-GCM preferred, and HSTS on every HTTPS response.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class TlsTests(ITestOutputHelper output)
@@ -41,7 +41,7 @@ public sealed class TlsTests(ITestOutputHelper output)
         var protocols = test.Elements("protocol").Where(p => p.Attribute("enabled")?.Value == "1")
             .Select(p => $"{p.Attribute("type")!.Value}v{p.Attribute("version")!.Value}".ToUpperInvariant()).ToList();
         var ciphers = test.Elements("cipher").Where(c => c.Attribute("status")?.Value is "accepted" or "preferred")
-            .Select(c => (Version: c.Attribute("sslversion")!.Value, Name: c.Attribute("cipher")!.Value)).ToList();
+            .Select(c => (Version: c.Attribute("sslversion")!.Value, Name: c.Attribute("cipher")!.Value, Preferred: c.Attribute("status")!.Value == "preferred")).ToList();
         output.WriteLine($"sslscan in {clock.Elapsed.TotalSeconds:0.0} s: protocols {string.Join(", ", protocols)}; " +
             $"ciphers {string.Join(", ", ciphers.Select(c => $"{c.Version} {c.Name}"))}");
 
@@ -50,6 +50,9 @@ public sealed class TlsTests(ITestOutputHelper output)
         // TLS 1.3 suites are all AEAD; TLS 1.2 is held to the same: ECDHE key exchange with GCM or ChaCha20-Poly1305.
         Assert.All(ciphers.Where(c => c.Version == "TLSv1.2"), c => Assert.Matches("^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$", c.Name));
         Assert.Contains(ciphers, c => c.Version == "TLSv1.3");
+        // Pier's order, not the client's: AES-128-GCM first (OpenSSL's own default puts AES-256-GCM with SHA-384 first).
+        Assert.Equal("TLS_AES_128_GCM_SHA256", ciphers.Single(c => c.Version == "TLSv1.3" && c.Preferred).Name);
+        Assert.Equal("ECDHE-ECDSA-AES128-GCM-SHA256", ciphers.Single(c => c.Version == "TLSv1.2" && c.Preferred).Name);
         // sslscan leaves out the compression element when its OpenSSL cannot compress at all.
         Assert.NotEqual("1", test.Element("compression")?.Attribute("supported")?.Value);
         var renegotiation = test.Element("renegotiation");
