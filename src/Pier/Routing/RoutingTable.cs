@@ -10,6 +10,9 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
 
     public IReadOnlyList<ServiceRoute> Routes { get; } = routes;
 
+    // Matched on every request: an array's foreach allocates nothing, an IReadOnlyList's boxes its enumerator.
+    private readonly ServiceRoute[] _matched = [.. routes];
+
     /// <summary>The service for a Host header: an exact host match first, then a service that takes every host.</summary>
     public ServiceRoute? Match(string host) => Match(host.AsSpan());
 
@@ -18,15 +21,16 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
     {
         var name = StripPort(host);
         ServiceRoute? catchAll = null;
-        foreach (var route in Routes)
+        foreach (var route in _matched)
         {
-            if (route.Hosts.Count == 0)
+            var hosts = route.Hosts;
+            if (hosts.Count == 0)
             {
                 catchAll ??= route;
                 continue;
             }
-            foreach (var candidate in route.Hosts)
-                if (name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            for (var i = 0; i < hosts.Count; i++)
+                if (name.Equals(hosts[i], StringComparison.OrdinalIgnoreCase))
                     return route;
         }
         return catchAll;

@@ -19,4 +19,19 @@ public sealed class RoutingTableTests
     [Fact]
     public void Match_WithoutACatchAll_ReturnsNullForAnUnknownHost() =>
         Assert.Null(new RoutingTable([Api]).Match("other.example.com"));
+
+    [Fact]
+    public void Match_AllocatesNothing()
+    {
+        // The fast lane matches every request: an allocation here costs a collection every few seconds under load.
+        var table = new RoutingTable([Api, Web]);
+        table.Match("www.example.com:8080");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            table.Match("api.example.com");
+            table.Match("www.example.com:8080");
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -330,12 +330,12 @@ internal sealed unsafe class EventLoop : ILoopHandler
     /// <summary>A service's request metrics, looked up once per route snapshot.</summary>
     public PierMetrics.ServiceSeries SeriesOf(ServiceRoute route) => Known(route).Series;
 
-    private (bool CanForward, PierMetrics.ServiceSeries Series) Known(ServiceRoute route)
-    {
-        if (!_routes.TryGetValue(route, out var known))
-            _routes[route] = known = (route.Destinations.All(d => StateOf(d, route.Service).Address is not null), Context.Metrics.Service(route.Service));
-        return known;
-    }
+    // Called twice a request: the lambda's closure lives in Learn, or it would be allocated at every call.
+    private (bool CanForward, PierMetrics.ServiceSeries Series) Known(ServiceRoute route) =>
+        _routes.TryGetValue(route, out var known) ? known : Learn(route);
+
+    private (bool CanForward, PierMetrics.ServiceSeries Series) Learn(ServiceRoute route) =>
+        _routes[route] = (route.Destinations.All(d => StateOf(d, route.Service).Address is not null), Context.Metrics.Service(route.Service));
 
     public void ReturnIdle(WorkerConnection connection)
     {
