@@ -50,7 +50,7 @@ public sealed class TlsTests(ITestOutputHelper output)
         // TLS 1.3 suites are all AEAD; TLS 1.2 is held to the same: ECDHE key exchange with GCM or ChaCha20-Poly1305.
         Assert.All(ciphers.Where(c => c.Version == "TLSv1.2"), c => Assert.Matches("^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$", c.Name));
         Assert.Contains(ciphers, c => c.Version == "TLSv1.3");
-        // Pier's order, not the client's: AES-128-GCM first (OpenSSL's own default puts AES-256-GCM with SHA-384 first).
+        // AES-128-GCM chosen first in both versions; with OpenSSL's default order it was AES-256-GCM with SHA-384.
         Assert.Equal("TLS_AES_128_GCM_SHA256", ciphers.Single(c => c.Version == "TLSv1.3" && c.Preferred).Name);
         Assert.Equal("ECDHE-ECDSA-AES128-GCM-SHA256", ciphers.Single(c => c.Version == "TLSv1.2" && c.Preferred).Name);
         // sslscan leaves out the compression element when its OpenSSL cannot compress at all.
