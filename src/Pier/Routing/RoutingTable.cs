@@ -8,10 +8,10 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
 {
     public static readonly RoutingTable Empty = new([]);
 
-    public IReadOnlyList<ServiceRoute> Routes { get; } = routes;
+    // An array, copied once: Match runs on every request, and foreach over an IReadOnlyList boxes its enumerator.
+    private readonly ServiceRoute[] _routes = [.. routes];
 
-    // Matched on every request: an array's foreach allocates nothing, an IReadOnlyList's boxes its enumerator.
-    private readonly ServiceRoute[] _matched = [.. routes];
+    public IReadOnlyList<ServiceRoute> Routes => _routes;
 
     /// <summary>The service for a Host header: an exact host match first, then a service that takes every host.</summary>
     public ServiceRoute? Match(string host) => Match(host.AsSpan());
@@ -21,7 +21,7 @@ internal sealed class RoutingTable(IReadOnlyList<ServiceRoute> routes)
     {
         var name = StripPort(host);
         ServiceRoute? catchAll = null;
-        foreach (var route in _matched)
+        foreach (var route in _routes)
         {
             var hosts = route.Hosts;
             if (hosts.Count == 0)

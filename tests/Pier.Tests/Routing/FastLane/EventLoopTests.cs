@@ -1,0 +1,36 @@
+using Pier.Resources;
+using Pier.Routing;
+using Pier.Routing.FastLane;
+
+namespace Pier.Tests.Routing.FastLane;
+
+public sealed class EventLoopTests
+{
+    [Fact]
+    public void WhatALoopKnowsOfARoute_CostsNoAllocationAfterTheFirstRequest()
+    {
+        // Asked twice a request (can the loop forward it, its metrics): an allocation here costs a collection
+        // every few seconds under load, which stops both loops.
+        var route = new ServiceRoute("web", [], [new Destination("web-1", "http://127.0.0.1:9/")]);
+        var loop = new EventLoop(new FastLaneContext(() => new RoutingTable([route]), new PierMetrics(), _ => { },
+            WorkerAddress.ForSocket(Path.Combine(Path.GetTempPath(), "pier-unused.sock"))));
+        try
+        {
+            Assert.True(loop.CanForward(route));
+            loop.SeriesOf(route);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                loop.CanForward(route);
+                loop.SeriesOf(route);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            // A stopped loop's Run closes its epoll set and wake-up descriptor at once.
+            loop.Stop();
+            loop.Run();
+        }
+    }
+}
