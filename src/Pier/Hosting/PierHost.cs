@@ -36,7 +36,7 @@ internal sealed class PierHost
     private readonly PierMetrics _metrics = new();
     // Weak keys: a worker that is gone takes its entry with it.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Worker, WorkerStatus> _lastSeen = new();
-    private FrontDoor? _frontDoor;
+    private readonly LiveRoutes _routes = new();
     private SupervisionContext? _context;
     private EventHistory? _events;
     private CertificateManager? _certificates;
@@ -138,9 +138,8 @@ internal sealed class PierHost
         }
         await using var adminServer = admin;
 
-        _frontDoor = new FrontDoor(_config.Listen, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates,
+        await using var frontDoor = new FrontDoor(_config.Listen, _routes, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates,
             Path.Combine(state, "front-door.sock"));
-        await using var frontDoor = _frontDoor;
         try
         {
             await frontDoor.StartAsync(_stopping.Token);
@@ -543,7 +542,8 @@ internal sealed class PierHost
             }
             foreach (var stale in _destinations.Keys.Where(k => !live.Contains(k)).ToList())
                 _destinations.Remove(stale);
-            _frontDoor?.Update(new RoutingTable(routes));
+            foreach (var route in routes)
+                _routes.Publish(route);
         }
     }
 

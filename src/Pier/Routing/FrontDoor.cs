@@ -57,7 +57,7 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly string? _fastLaneTlsSocket;
     private readonly FastLane.FastLaneContext? _fastLaneContext;
     private FastLane.FastLane? _fastLane;
-    private volatile RoutingTable _table = RoutingTable.Empty;
+    private readonly LiveRoutes _routes;
 
     /// <param name="certificates">With HTTPS: the HTTPS listener serves its certificates, and the HTTP listener
     /// answers ACME challenges and redirects everything else to HTTPS.</param>
@@ -66,9 +66,10 @@ internal sealed class FrontDoor : IAsyncDisposable
     /// <param name="fastLaneSocket">Where Kestrel listens for what the fast lane passes on (with HTTPS, a second socket
     /// beside it, with "-tls" in its name, takes the TLS hellos the fast lane leaves alone); null (or a path too long for a
     /// Unix socket) leaves the public ports to Kestrel.</param>
-    public FrontDoor(ListenConfig listen, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
+    public FrontDoor(ListenConfig listen, LiveRoutes routes, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
         CertificateManager? certificates = null, string? fastLaneSocket = null)
     {
+        _routes = routes;
         _listen = listen;
         _drainTimeout = drainTimeout;
         _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
@@ -80,11 +81,11 @@ internal sealed class FrontDoor : IAsyncDisposable
             _fastLaneSocket = fastLaneSocket;
             var kestrel = FastLane.WorkerAddress.ForSocket(fastLaneSocket);
             if (certificates is null)
-                _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel);
+                _fastLaneContext = new FastLane.FastLaneContext(routes, metrics, logFailure, kestrel);
             else
             {
                 _fastLaneTlsSocket = tlsSocket;
-                _fastLaneContext = new FastLane.FastLaneContext(() => _table, metrics, logFailure, kestrel,
+                _fastLaneContext = new FastLane.FastLaneContext(routes, metrics, logFailure, kestrel,
                     new FastLane.TlsTermination(certificates.Store, _hsts, logFailure), FastLane.WorkerAddress.ForSocket(tlsSocket!));
             }
         }
@@ -172,9 +173,6 @@ internal sealed class FrontDoor : IAsyncDisposable
         });
     }
 
-    /// <summary>Swaps in a new snapshot; requests already routed finish where they are.</summary>
-    public void Update(RoutingTable table) => _table = table;
-
     /// <exception cref="IOException">A public port cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellation)
     {
@@ -230,7 +228,7 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     private async Task ForwardAsync(HttpContext context)
     {
-        var route = _table.Match(context.Request.Host.Value ?? "");
+        var route = _routes.Current.Match(context.Request.Host.Value ?? "");
         if (route is null)
         {
             await RespondUnavailable(context, "no service is ready for this host");
@@ -257,7 +255,7 @@ internal sealed class FrontDoor : IAsyncDisposable
         {
             // A retry picks among the workers in rotation now: a request that a hung worker held for seconds
             // would otherwise be retried on workers that have died and been replaced meanwhile.
-            var destinations = attempt == 0 ? route.Destinations : _table.Match(context.Request.Host.Value ?? "")?.Destinations ?? [];
+            var destinations = attempt == 0 ? route.Destinations : _routes.Current.Match(context.Request.Host.Value ?? "")?.Destinations ?? [];
             var now = Stopwatch.GetTimestamp();
             var destination = PowerOfTwoChoices.Pick(destinations, failed?.Tried, now);
             if (destination is null)

@@ -5,10 +5,10 @@ namespace Pier.Routing.FastLane;
 /// <summary>What every loop shares: the routing snapshot, the metrics, the proxy log, Kestrel's sockets and, on the HTTPS port, the TLS.</summary>
 /// <param name="tls">Null on the plain-HTTP port.</param>
 /// <param name="kestrelTls">With <paramref name="tls"/>: Kestrel's TLS listener, for the hellos the loops leave to it.</param>
-internal sealed class FastLaneContext(Func<RoutingTable> table, PierMetrics metrics, Action<string> logFailure, WorkerAddress kestrel,
+internal sealed class FastLaneContext(LiveRoutes routes, PierMetrics metrics, Action<string> logFailure, WorkerAddress kestrel,
     TlsTermination? tls = null, WorkerAddress? kestrelTls = null)
 {
-    public RoutingTable Table => table();
+    public RoutingTable Table => routes.Current;
 
     public PierMetrics Metrics { get; } = metrics;
 

@@ -12,7 +12,9 @@ public sealed class EventLoopTests
         // Asked twice a request (can the loop forward it, its metrics): an allocation here costs a collection
         // every few seconds under load, which stops both loops.
         var route = new ServiceRoute("web", [], [new Destination("web-1", "http://127.0.0.1:9/")]);
-        var loop = new EventLoop(new FastLaneContext(() => new RoutingTable([route]), new PierMetrics(), _ => { },
+        var routes = new LiveRoutes();
+        routes.Publish(route);
+        var loop = new EventLoop(new FastLaneContext(routes, new PierMetrics(), _ => { },
             WorkerAddress.ForSocket(Path.Combine(Path.GetTempPath(), "pier-unused.sock"))));
         try
         {
