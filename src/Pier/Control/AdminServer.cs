@@ -1,6 +1,6 @@
 using System.Net;
 using Pier.Configuration;
-using Pier.Hosting;
+using Pier.Kestrel;
 using Pier.Resources;
 
 namespace Pier.Control;
@@ -16,9 +16,8 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public AdminServer(AdminConfig admin, PierMetrics metrics, ControlApi api, AdminToken token)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Parse(admin.Address), admin.Port));
+        var builder = KestrelHost.CreateBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(admin.Address), admin.Port));
         _app = builder.Build();
         _app.Run(async context =>
         {

@@ -1,4 +1,4 @@
-using Pier.Hosting;
+using Pier.Kestrel;
 
 namespace Pier.Control;
 
@@ -19,9 +19,8 @@ internal sealed class ControlServer : IAsyncDisposable
     {
         _api = api;
         _socketPath = Path.Combine(stateDirectory, SocketName);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(_socketPath));
+        var builder = KestrelHost.CreateBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(_socketPath));
         _app = builder.Build();
         _app.Run(HandleAsync);
     }

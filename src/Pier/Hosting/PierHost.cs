@@ -138,7 +138,7 @@ internal sealed class PierHost
         }
         await using var adminServer = admin;
 
-        await using var frontDoor = new FrontDoor(_config.Listen, _routes, _config.LongestStopTimeout, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates,
+        await using var frontDoor = new FrontDoor(_config.Listen, _routes, _metrics, sockets, line => output.Write("proxy", line, isError: true), certificates,
             Path.Combine(state, "front-door.sock"));
         try
         {
@@ -159,7 +159,7 @@ internal sealed class PierHost
         var failure = await new BeforeStepRunner(_config, output, guard).RunAsync(Say, _stopping.Token);
         if (failure is not null)
         {
-            await frontDoor.StopAsync();
+            await frontDoor.StopAsync(_config.LongestStopTimeout);
             await output.DisposeAsync();
             if (_stopping.IsCancellationRequested)
                 return 0;
@@ -184,7 +184,7 @@ internal sealed class PierHost
 
         _systemd?.Stopping("stopping: draining requests in flight, then stopping workers");
         Say($"stopping: draining requests in flight (up to {Worker.Format(_config.LongestStopTimeout)}), then stopping workers");
-        await frontDoor.StopAsync();
+        await frontDoor.StopAsync(_config.LongestStopTimeout);
         await Task.WhenAll(_pools.Select(p => p.StopAsync("Pier is stopping")));
         cgroups?.Dispose();
         Say("stopped");

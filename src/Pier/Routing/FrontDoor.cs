@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Pier.Certificates;
 using Pier.Configuration;
-using Pier.Hosting;
+using Pier.Kestrel;
 using Pier.Resources;
 using Pier.Supervision;
 using Yarp.ReverseProxy.Forwarder;
@@ -52,7 +52,6 @@ internal sealed class FrontDoor : IAsyncDisposable
     private readonly int? _httpsPort;
     private readonly string? _hsts;
     private readonly ListenConfig _listen;
-    private readonly TimeSpan _drainTimeout;
     private readonly string? _fastLaneSocket;
     private readonly string? _fastLaneTlsSocket;
     private readonly FastLane.FastLaneContext? _fastLaneContext;
@@ -66,12 +65,11 @@ internal sealed class FrontDoor : IAsyncDisposable
     /// <param name="fastLaneSocket">Where Kestrel listens for what the fast lane passes on (with HTTPS, a second socket
     /// beside it, with "-tls" in its name, takes the TLS hellos the fast lane leaves alone); null (or a path too long for a
     /// Unix socket) leaves the public ports to Kestrel.</param>
-    public FrontDoor(ListenConfig listen, LiveRoutes routes, TimeSpan drainTimeout, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
+    public FrontDoor(ListenConfig listen, LiveRoutes routes, PierMetrics metrics, WorkerSockets sockets, Action<string> logFailure,
         CertificateManager? certificates = null, string? fastLaneSocket = null)
     {
         _routes = routes;
         _listen = listen;
-        _drainTimeout = drainTimeout;
         _hsts = certificates?.Config.Hsts is { } hsts ? $"max-age={(long)hsts.TotalSeconds}" : null;
         var tlsSocket = fastLaneSocket is null ? null : Path.Combine(Path.GetDirectoryName(fastLaneSocket)!,
             Path.GetFileNameWithoutExtension(fastLaneSocket) + "-tls" + Path.GetExtension(fastLaneSocket));
@@ -93,15 +91,15 @@ internal sealed class FrontDoor : IAsyncDisposable
         _logFailure = logFailure;
         _certificates = certificates;
         _httpsPort = certificates is null ? null : listen.HttpsPort;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout);
+        var builder = KestrelHost.CreateBuilder();
+        // The drain's deadline is StopAsync's: the config that holds at shutdown gives it, not the one at start.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         builder.Services.AddHttpForwarder();
         // Kestrel's default first reads zero bytes to learn that data is there, then reads it: one
         // extra recv(2) per request. A proxy's connections are busy, so a buffer per connection is the
         // cheaper side (bench/proxy.sh: 10–20% more requests per CPU-second).
         builder.Services.Configure<SocketTransportOptions>(o => o.WaitForDataBeforeAllocatingBuffer = false);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             // A slow body is cut by Kestrel's MinRequestBodyDataRate (240 B/s after 5 s).
@@ -182,16 +180,18 @@ internal sealed class FrontDoor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops accepting and waits for requests in flight, up to the drain timeout: the fast lane's first, while
+    /// Stops accepting and waits for requests in flight, up to <paramref name="drainTimeout"/>: the fast lane's first, while
     /// Kestrel still takes what the fast lane hands on, then Kestrel's.
     /// </summary>
-    public async Task StopAsync()
+    /// <param name="drainTimeout">The longest stop timeout of the config that holds now: a reload may have raised it.</param>
+    public async Task StopAsync(TimeSpan drainTimeout)
     {
         var fastLane = _fastLane;
         _fastLane = null;
         if (fastLane is not null)
-            await fastLane.DrainAsync(_drainTimeout);
-        await _app.StopAsync();
+            await fastLane.DrainAsync(drainTimeout);
+        using (var deadline = new CancellationTokenSource(drainTimeout))
+            await _app.StopAsync(deadline.Token);
         if (fastLane is not null)
             await fastLane.StopAsync();
     }
@@ -377,7 +377,7 @@ internal sealed class FrontDoor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        await StopAsync(TimeSpan.Zero);
         await _app.DisposeAsync();
         if (_fastLaneSocket is not null)
             File.Delete(_fastLaneSocket);

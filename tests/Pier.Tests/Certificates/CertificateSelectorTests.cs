@@ -24,7 +24,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
     {
         var config = new HttpsConfig(["a.pier.test", "b.pier.test"], null, HttpsConfig.Internal, null, null, null, null);
         _certificates = new CertificateManager(config, _dir.Path, (_, _) => { }, TimeProvider.System);
-        _frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", Loopback.FreePort(), "127.0.0.1", _httpsPort), new LiveRoutes(), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", _dir.Path), _ => { }, _certificates, Path.Combine(_dir.Path, "front-door.sock"));
+        _frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", Loopback.FreePort(), "127.0.0.1", _httpsPort), new LiveRoutes(), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", _dir.Path), _ => { }, _certificates, Path.Combine(_dir.Path, "front-door.sock"));
         await _frontDoor.StartAsync(CancellationToken.None);
         _certificates.Start();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -67,7 +67,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
         var config = new HttpsConfig(["a.pier.test"], null, $"https://127.0.0.1:{Loopback.FreePort()}/dir", null, null, null, HttpsConfig.DefaultHsts);
         await using var certificates = new CertificateManager(config, dir.Path, (_, _) => { }, TimeProvider.System);
         var (http, https) = (Loopback.FreePort(), Loopback.FreePort());
-        await using var frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", http, "127.0.0.1", https), new LiveRoutes(), TimeSpan.FromSeconds(1), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", dir.Path), _ => { }, certificates, Path.Combine(dir.Path, "front-door.sock"));
+        await using var frontDoor = new FrontDoor(new ListenConfig("127.0.0.1", http, "127.0.0.1", https), new LiveRoutes(), new Pier.Resources.PierMetrics(), new Pier.Supervision.WorkerSockets("selector-test", dir.Path), _ => { }, certificates, Path.Combine(dir.Path, "front-door.sock"));
         await frontDoor.StartAsync(CancellationToken.None);
         certificates.Start();
         certificates.Challenges.OpenHttp01("tok-123", "tok-123.thumb");
@@ -85,7 +85,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
             TargetHost = "a.pier.test",
             RemoteCertificateValidationCallback = (_, _, _, _) => true,
         }));
-        await frontDoor.StopAsync();
+        await frontDoor.StopAsync(TimeSpan.FromSeconds(1));
     }
 
     [Theory]
@@ -122,7 +122,7 @@ public sealed class CertificateSelectorTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _frontDoor.StopAsync();
+        await _frontDoor.StopAsync(TimeSpan.FromSeconds(1));
         await _frontDoor.DisposeAsync();
         await _certificates.DisposeAsync();
         _dir.Dispose();

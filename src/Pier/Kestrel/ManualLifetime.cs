@@ -1,4 +1,4 @@
-namespace Pier.Hosting;
+namespace Pier.Kestrel;
 
 /// <summary>
 /// Replaces the console lifetime, which would stop the web host on SIGTERM by itself: Pier orders
