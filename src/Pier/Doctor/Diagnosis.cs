@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using Pier.Configuration;
+using Pier.Os;
 
 namespace Pier.Doctor;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Pier.Configuration;
 using Pier.Doctor;
+using Pier.Os;
 
 namespace Pier.Supervision;
 

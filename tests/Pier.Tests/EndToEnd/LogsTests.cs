@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pier.Logs;
+using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;

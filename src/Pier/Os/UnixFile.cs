@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Pier.Doctor;
+namespace Pier.Os;
 
 /// <summary>The file facts .NET does not expose: the owner's uid, access(2) for this process, and its effective uid.</summary>
 internal static partial class UnixFile

@@ -1,4 +1,4 @@
-namespace Pier.Resources;
+namespace Pier.Supervision;
 
 /// <summary>
 /// Hard memory limits through cgroups: each worker with <c>memory.hard</c> runs in a cgroup of its
