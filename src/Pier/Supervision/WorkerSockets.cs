@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Pier.Configuration;
-using Pier.Doctor;
 using Pier.Os;
 
 namespace Pier.Supervision;

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Pier.Os;
-using Pier.Supervision;
 using Pier.Tests.EndToEnd;
 
 namespace Pier.Tests.Certificates;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Pier.Os;
-using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;
 

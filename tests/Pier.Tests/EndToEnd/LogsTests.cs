@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pier.Logs;
 using Pier.Os;
-using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Pier.Os;
-using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;
 

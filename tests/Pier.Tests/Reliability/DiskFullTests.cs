@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pier.Os;
-using Pier.Supervision;
 using Pier.Tests.EndToEnd;
 using Xunit.Abstractions;
 
