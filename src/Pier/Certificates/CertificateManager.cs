@@ -35,7 +35,7 @@ internal sealed class CertificateManager : IAsyncDisposable
         Selector = new CertificateSelector(Store, Challenges);
         if (config.UsesFiles)
             _files = new CertificateFileWatcher(config.CertificateFile!, config.KeyFile!, Store, log, time);
-        else if (config.AcmeDirectory is { } directory)
+        else if (config.AcmeDirectoryUrl is { } directory)
             _issuer = new AcmeIssuer(config, directory, CertificateFolder.ForAcme(stateDirectory, directory), Challenges, time);
         else
             _issuer = new LocalCertificateAuthority(CertificateFolder.ForInternal(stateDirectory), time);

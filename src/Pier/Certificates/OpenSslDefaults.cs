@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Pier.Os;
 
 namespace Pier.Certificates;
 
@@ -14,7 +14,7 @@ namespace Pier.Certificates;
 /// (bench/proxy.sh: ~35% fewer handshakes per second). OpenSSL reads <c>OPENSSL_CONF</c> once, at its
 /// first use, so this must run before anything in the process touches cryptography.
 /// </summary>
-internal static partial class OpenSslDefaults
+internal static class OpenSslDefaults
 {
     private const string Variable = "OPENSSL_CONF";
 
@@ -31,12 +31,6 @@ internal static partial class OpenSslDefaults
         Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 
         """;
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
-
-    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int UnsetEnv(string name);
 
     /// <summary>
     /// Points OpenSSL at Pier's settings, kept in the state directory. Null when applied; otherwise why
@@ -57,12 +51,11 @@ internal static partial class OpenSslDefaults
         {
             return $"cannot write {path} ({e.Message}), so OpenSSL's default TLS 1.2 suites (CBC too) are offered";
         }
-        // OpenSSL reads the process's environment through getenv(3), which Environment.SetEnvironmentVariable
-        // does not change. It reads it once, at its initialization: a first hash does that now, and then
+        // OpenSSL reads the process's environment through getenv(3), hence the C library's copy. It reads it once, at its initialization: a first hash does that now, and then
         // the variable goes, so that no worker or step inherits Pier's settings.
-        SetEnv(Variable, path, 1);
+        NativeEnvironment.Set(Variable, path);
         SHA256.HashData([]);
-        UnsetEnv(Variable);
+        NativeEnvironment.Unset(Variable);
         return null;
     }
 }

@@ -9,9 +9,6 @@ namespace Pier.Cli;
 /// <summary>`pier check`: validate a config without running anything.</summary>
 internal static class CheckCommand
 {
-    /// <summary>The --json answer: every problem with its position, or what the config holds.</summary>
-    internal sealed record CheckReport(bool Ok, string File, IReadOnlyList<ConfigError> Errors, int Services, int Workers, int BeforeSteps);
-
     public static Command Create()
     {
         var config = CliOptions.Config();

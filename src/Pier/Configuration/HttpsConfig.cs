@@ -28,7 +28,7 @@ internal sealed record HttpsConfig(
     public bool UsesFiles => CertificateFile is not null;
 
     /// <summary>The ACME directory URL, or null for the internal CA and for files.</summary>
-    public Uri? AcmeDirectory => UsesFiles || Ca == Internal ? null : Ca switch
+    public Uri? AcmeDirectoryUrl => UsesFiles || Ca == Internal ? null : Ca switch
     {
         "letsencrypt" => new Uri(LetsEncrypt),
         "letsencrypt-staging" => new Uri(LetsEncryptStaging),

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pier.Certificates;
-using Pier.Cli;
 using Pier.Configuration;
 using Pier.Doctor;
 using Pier.Resources;
@@ -46,5 +45,5 @@ internal static class ControlJson
 [JsonSerializable(typeof(IReadOnlyList<PierEvent>))]
 [JsonSerializable(typeof(IReadOnlyList<CheckResult>))]
 [JsonSerializable(typeof(ControlEvent))]
-[JsonSerializable(typeof(CheckCommand.CheckReport))]
+[JsonSerializable(typeof(CheckReport))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using Pier.Configuration;
+using Pier.Os;
 
 namespace Pier.Doctor;
 
@@ -31,8 +32,8 @@ internal sealed class Diagnosis(PierConfig config)
     {
         var port = config.Listen.HttpPort;
         const string check = "listen";
-        if (port < 1024 && UnixFile.EffectiveUid != 0)
-            return new CheckResult(check, CheckStatus.Fail, $"port {port} needs root or CAP_NET_BIND_SERVICE, and this runs as uid {UnixFile.EffectiveUid}",
+        if (port < 1024 && UnixUser.EffectiveUid != 0)
+            return new CheckResult(check, CheckStatus.Fail, $"port {port} needs root or CAP_NET_BIND_SERVICE, and this runs as uid {UnixUser.EffectiveUid}",
                 $"run Pier as root (pier install does), or set listen.http to a port from 1024 in {config.FilePath}");
         var holders = PortHolders.Find(port);
         if (holders is null)
@@ -52,7 +53,7 @@ internal sealed class Diagnosis(PierConfig config)
         try
         {
             return int.TryParse(File.ReadAllText(Path.Combine(config.StateDirectory, "pier.lock")).Trim(), out var pid)
-                && Directory.Exists($"/proc/{pid}") ? pid : null;
+                && ProcessTable.TryRead(pid) is not null ? pid : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -130,7 +131,7 @@ internal sealed class Diagnosis(PierConfig config)
     private CheckResult Memory()
     {
         const string check = "memory";
-        var available = MemInfo("MemAvailable");
+        long? available = MemoryInfo.Read().AvailableBytes is > 0 and var bytes ? bytes : null;
         var sized = config.Services.Where(s => (s.Memory?.Expect ?? s.Memory?.Limit) is not null).ToList();
         if (available is null)
             return new CheckResult(check, CheckStatus.Skip, "no MemAvailable in /proc/meminfo");
@@ -150,13 +151,11 @@ internal sealed class Diagnosis(PierConfig config)
     private CheckResult OpenFiles()
     {
         const string check = "open files";
-        var limits = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
-        var fields = limits?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields is not { Length: >= 5 } || !long.TryParse(fields[3], out var soft))
+        if (ProcessLimits.OpenFiles() is not var (soft, hard))
             return new CheckResult(check, CheckStatus.Skip, "no open-file limit in /proc/self/limits");
         // Each proxied request holds two sockets; a worker's pipes and a few hundred connections each is the floor.
         var need = 1024 + Workers * 256L;
-        var text = $"soft limit {soft}, hard {fields[4]}, for {Workers} worker(s)";
+        var text = $"soft limit {soft}, hard {hard}, for {Workers} worker(s)";
         return soft >= need
             ? new CheckResult(check, CheckStatus.Ok, text)
             : new CheckResult(check, CheckStatus.Warn, $"{text}: under load the front door may run out of sockets (wants {need} or more)",
@@ -168,17 +167,17 @@ internal sealed class Diagnosis(PierConfig config)
         const string check = "cgroups";
         var hard = config.Services.Any(s => s.Memory?.Hard is not null);
         string? path = null, version = null;
-        if (File.Exists("/sys/fs/cgroup/cgroup.controllers") && File.ReadAllText("/sys/fs/cgroup/cgroup.controllers").Split(' ', '\n').Contains("memory"))
-            (path, version) = ("/sys/fs/cgroup", "v2");
-        else if (Directory.Exists("/sys/fs/cgroup/memory"))
-            (path, version) = ("/sys/fs/cgroup/memory", "v1");
+        if (CgroupFs.UnifiedHasMemory)
+            (path, version) = (CgroupFs.Unified, "v2");
+        else if (CgroupFs.MemoryV1Mounted)
+            (path, version) = (CgroupFs.MemoryV1, "v1");
         var failing = hard ? CheckStatus.Fail : CheckStatus.Warn;
         if (path is null)
             return new CheckResult(check, failing, "no cgroup memory controller (neither v2 with memory nor v1 memory)",
                 "memory.hard needs one; without it Pier still measures and recycles workers");
         return UnixFile.IsWritable(path)
             ? new CheckResult(check, CheckStatus.Ok, $"cgroup {version} memory controller at {path}, writable")
-            : new CheckResult(check, failing, $"cgroup {version} memory controller at {path} is not writable by uid {UnixFile.EffectiveUid}",
+            : new CheckResult(check, failing, $"cgroup {version} memory controller at {path} is not writable by uid {UnixUser.EffectiveUid}",
                 "run Pier as root or under systemd with Delegate=yes, for memory.hard");
     }
 
@@ -192,25 +191,18 @@ internal sealed class Diagnosis(PierConfig config)
             return Directory.Exists(parent) && UnixFile.IsWritable(parent)
                 ? new CheckResult(check, CheckStatus.Ok, $"{state} does not exist yet and can be created")
                 : new CheckResult(check, CheckStatus.Fail, $"{state} does not exist and cannot be created in {parent}",
-                    $"create it for uid {UnixFile.EffectiveUid}, or set `state:` in {config.FilePath}");
+                    $"create it for uid {UnixUser.EffectiveUid}, or set `state:` in {config.FilePath}");
         }
         var owner = UnixFile.Owner(state);
-        if (owner is not null && owner != UnixFile.EffectiveUid)
-            return new CheckResult(check, CheckStatus.Fail, $"{state} belongs to uid {owner}, not to this uid {UnixFile.EffectiveUid}",
-                $"chown -R {UnixFile.EffectiveUid} {state}, or run Pier as its owner");
+        if (owner is not null && owner != UnixUser.EffectiveUid)
+            return new CheckResult(check, CheckStatus.Fail, $"{state} belongs to uid {owner}, not to this uid {UnixUser.EffectiveUid}",
+                $"chown -R {UnixUser.EffectiveUid} {state}, or run Pier as its owner");
         if ((File.GetUnixFileMode(state) & UnixFileMode.OtherWrite) != 0)
             return new CheckResult(check, CheckStatus.Fail, $"{state} is world-writable: anyone could replace its control socket or logs",
                 $"chmod 700 {state}");
         return UnixFile.IsWritable(state)
             ? new CheckResult(check, CheckStatus.Ok, $"{state} is ours and private")
             : new CheckResult(check, CheckStatus.Fail, $"{state} is not writable", $"chmod u+rwx {state}");
-    }
-
-    private static long? MemInfo(string key)
-    {
-        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields is { Length: >= 2 } && long.TryParse(fields[1], out var kib) ? kib * 1024 : null;
     }
 
     private static string Mib(double bytes) => $"{bytes / (1 << 20):0} MiB";

@@ -38,7 +38,7 @@ internal static class ComposeExporter
         var file = new Dictionary<string, object> { ["name"] = config.Name, ["services"] = services };
         if (config.Https is not null)
         {
-            services[FrontDoorService] = FrontDoor(config, image);
+            services[FrontDoorService] = PierService(config, image);
             file["configs"] = new Dictionary<string, object> { ["front-door"] = new Dictionary<string, object> { ["content"] = FrontDoorYaml(config) } };
             file["volumes"] = new Dictionary<string, object> { ["pier-state"] = new Dictionary<string, object>() };
         }
@@ -105,7 +105,7 @@ internal static class ComposeExporter
     /// `url:` to that service's containers (Docker's DNS spreads the name over the replicas).
     /// Its state volume keeps the ACME account and certificates across restarts.
     /// </summary>
-    private static Dictionary<string, object> FrontDoor(PierConfig config, string image)
+    private static Dictionary<string, object> PierService(PierConfig config, string image)
     {
         var http = config.Services.Where(s => s.Http is not null && s.Upstream is null).Select(s => s.Name).ToList();
         return new Dictionary<string, object>

@@ -22,11 +22,11 @@ internal sealed class SystemdInstallation(PierConfig config, bool userUnit, stri
     /// <summary>The same test as sd_booted(3): systemd creates this directory when it boots the machine.</summary>
     public static bool SystemdIsRunning => Directory.Exists("/run/systemd/system");
 
-    public IReadOnlyList<string[]> EnableCommands => [Systemctl("daemon-reload"), Systemctl("enable", "--now", UnitName)];
+    public IReadOnlyList<string[]> EnableCommands => [SystemctlCommand("daemon-reload"), SystemctlCommand("enable", "--now", UnitName)];
 
-    public IReadOnlyList<string[]> DisableCommands => [Systemctl("disable", "--now", UnitName)];
+    public IReadOnlyList<string[]> DisableCommands => [SystemctlCommand("disable", "--now", UnitName)];
 
-    public IReadOnlyList<string[]> AfterRemovalCommands => [Systemctl("daemon-reload")];
+    public IReadOnlyList<string[]> AfterRemovalCommands => [SystemctlCommand("daemon-reload")];
 
     /// <summary>
     /// Who Pier runs as in a system unit: root when a service names a <c>user:</c> (switching users
@@ -55,5 +55,5 @@ internal sealed class SystemdInstallation(PierConfig config, bool userUnit, stri
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private string[] Systemctl(params string[] args) => userUnit ? ["systemctl", "--user", .. args] : ["systemctl", .. args];
+    private string[] SystemctlCommand(params string[] args) => userUnit ? ["systemctl", "--user", .. args] : ["systemctl", .. args];
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Pier.Os;
 
 namespace Pier.Logs;
 
@@ -49,13 +50,8 @@ internal sealed class FollowedFile(string path, string source) : IDisposable
         }
     }
 
-    /// <summary>Whether the path still names the file that is open: /proc shows where an open file is now.</summary>
-    private bool NamesOpenFile()
-    {
-        var fd = _stream!.SafeFileHandle.DangerousGetHandle();
-        var target = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-        return target is null || target == Path.GetFullPath(path);
-    }
+    /// <summary>Whether the path still names the file that is open.</summary>
+    private bool NamesOpenFile() => OpenFile.CurrentPath(_stream!.SafeFileHandle) is not { } target || target == Path.GetFullPath(path);
 
     private void ReadToEnd(List<LogLine> lines)
     {

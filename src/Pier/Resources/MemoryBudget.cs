@@ -1,4 +1,5 @@
 using Pier.Configuration;
+using Pier.Os;
 
 namespace Pier.Resources;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Pier.Supervision;
+using Pier.Os;
 
 namespace Pier.Resources;
 
@@ -22,7 +22,7 @@ internal sealed class ResourceSampler
     private readonly Dictionary<int, long> _lastTreeTicks = new();
     private readonly Dictionary<int, PssReading> _pss = new();
     private long _lastSampleTimestamp;
-    private (long Busy, long Total) _lastHost;
+    private CpuTimes _lastHost;
     private int _samples;
 
     public UsageSnapshot Latest { get; private set; } = UsageSnapshot.Empty;
@@ -60,7 +60,7 @@ internal sealed class ResourceSampler
             _lastTreeTicks[pid] = ticks;
             var rss = tree.Sum(e => e.RssPages) * PageSize;
             if (pssDue.Contains(pid))
-                _pss[pid] = new PssReading(tree.Sum(e => Pss(e.Pid) ?? e.RssPages * PageSize), rss, sample);
+                _pss[pid] = new PssReading(tree.Sum(e => ProcessMemory.Pss(e.Pid) ?? e.RssPages * PageSize), rss, sample);
             // Between readings, growth of RSS is growth of PSS (new pages are the process's own), so a
             // worker racing past its memory limit is seen within a second, not at its next reading.
             var memory = _pss.TryGetValue(pid, out var pss) ? Math.Max(0, pss.Bytes + rss - pss.RssAtReading) : rss;
@@ -89,37 +89,17 @@ internal sealed class ResourceSampler
         return seen.Values.ToList();
     }
 
-    private static long? Pss(int pid)
-    {
-        foreach (var line in (ProcFile.ReadAllText($"/proc/{pid}/smaps_rollup") ?? "").AsSpan().EnumerateLines())
-            if (line.StartsWith("Pss:", StringComparison.Ordinal))
-                return long.TryParse(line[4..].Trim().TrimEnd("kB").Trim(), out var kib) ? kib * 1024 : null;
-        return null;
-    }
-
     /// <param name="Sample">The sample it was taken in.</param>
     private readonly record struct PssReading(long Bytes, long RssAtReading, int Sample);
 
     private HostUsage Host()
     {
         double cpu = 0;
-        // The first line: "cpu" and the machine's time in user, nice, system, idle, iowait, irq, softirq, steal.
-        var first = (ProcFile.ReadAllText("/proc/stat") ?? "").AsSpan().EnumerateLines();
-        Span<Range> fields = stackalloc Range[10];
-        if (first.MoveNext() && first.Current.Split(fields, ' ', StringSplitOptions.RemoveEmptyEntries) >= 9)
+        if (CpuTimes.Read() is { } now)
         {
-            long total = 0, idle = 0;
-            for (var i = 1; i <= 8; i++)
-            {
-                var ticks = long.Parse(first.Current[fields[i]]);
-                total += ticks;
-                if (i is 4 or 5)
-                    idle += ticks;
-            }
-            var busy = total - idle;
-            if (_lastHost.Total > 0 && total > _lastHost.Total)
-                cpu = Math.Round(100.0 * (busy - _lastHost.Busy) / (total - _lastHost.Total), 1);
-            _lastHost = (busy, total);
+            if (_lastHost.Total > 0 && now.Total > _lastHost.Total)
+                cpu = Math.Round(100.0 * (now.Busy - _lastHost.Busy) / (now.Total - _lastHost.Total), 1);
+            _lastHost = now;
         }
         var memory = MemoryInfo.Read();
         return new HostUsage(cpu, Environment.ProcessorCount, memory.TotalBytes, memory.AvailableBytes);

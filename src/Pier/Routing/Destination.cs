@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Routing;

@@ -1,3 +1,5 @@
+using Pier.Os;
+
 namespace Pier.Supervision;
 
 /// <summary>Why a worker process ended, in words an operator reads in `pier status`.</summary>

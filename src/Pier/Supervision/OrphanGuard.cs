@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Pier.Os;
 
 namespace Pier.Supervision;
 

@@ -12,7 +12,7 @@ internal sealed record SupervisionContext(
     TimeProvider Time,
     Func<WorkerStatus, TimeSpan, Task> Drain,
     WorkerSockets Sockets,
-    Pier.Resources.MemoryCgroups? Cgroups = null)
+    MemoryCgroups? Cgroups = null)
 {
     /// <summary>How often starting workers are asked whether they listen yet.</summary>
     public ReadinessPace Readiness { get; } = new();

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Pier.Configuration;
-using Pier.Doctor;
+using Pier.Os;
 
 namespace Pier.Supervision;
 
@@ -29,7 +29,7 @@ internal sealed class WorkerSockets : IDisposable
     public WorkerSockets(string name, string stateDirectory)
     {
         // Lazy: the hash would load OpenSSL at start for every config, though few have $SOCKET.
-        _root = new(() => UnixFile.EffectiveUid == 0 ? Path.Combine("/run", RuntimeFolder(name, stateDirectory)) : Path.Combine(stateDirectory, "sockets"));
+        _root = new(() => UnixUser.EffectiveUid == 0 ? Path.Combine("/run", RuntimeFolder(name, stateDirectory)) : Path.Combine(stateDirectory, "sockets"));
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Pier.Os;
 
 namespace Pier.Supervision;
 
@@ -9,11 +9,9 @@ namespace Pier.Supervision;
 /// interval is one .NET did not reap the moment it ended, and is waited for by its PID. The PIDs
 /// Pier's own Process objects stand for are never touched, so their exit statuses stay theirs.
 /// </summary>
-internal sealed partial class ZombieReaper : IDisposable
+internal sealed class ZombieReaper : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
-
-    private const int WNOHANG = 1;
 
     private readonly Func<IEnumerable<int>> _ownChildren;
     private readonly CancellationTokenSource _stop = new();
@@ -29,9 +27,6 @@ internal sealed partial class ZombieReaper : IDisposable
     /// <param name="ownChildren">PIDs of the processes Pier started and waits for itself (worker leaders).</param>
     public static ZombieReaper? StartIfInit(Func<IEnumerable<int>> ownChildren) =>
         Environment.ProcessId == 1 ? new ZombieReaper(ownChildren) : null;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int waitpid(int pid, out int status, int options);
 
     private async Task RunAsync(CancellationToken stop)
     {
@@ -52,32 +47,13 @@ internal sealed partial class ZombieReaper : IDisposable
         var own = _ownChildren().ToHashSet();
         var zombies = ZombieChildren(Environment.ProcessId).Where(pid => !own.Contains(pid)).ToHashSet();
         foreach (var pid in zombies.Where(_seen.Contains))
-            waitpid(pid, out _, WNOHANG);
+            ChildProcess.TryReap(pid);
         _seen = zombies;
     }
 
-    /// <summary>Children of <paramref name="parent"/> in state Z, from /proc/PID/stat.</summary>
-    internal static IEnumerable<int> ZombieChildren(int parent)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-                continue;
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
-            if (fields.Length >= 2 && fields[0] == "Z" && int.TryParse(fields[1], out var ppid) && ppid == parent)
-                yield return pid;
-        }
-    }
+    /// <summary>Children of <paramref name="parent"/> in state Z.</summary>
+    internal static IEnumerable<int> ZombieChildren(int parent) =>
+        ProcessTable.All().Where(e => e.State == 'Z' && e.ParentPid == parent).Select(e => e.Pid);
 
     public void Dispose()
     {

@@ -4,7 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Pier.Supervision;
+using Pier.Os;
 using Pier.Tests.EndToEnd;
 
 namespace Pier.Tests.Certificates;

@@ -62,7 +62,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(new ListenConfig(null, 80, null, 443), config.Listen);
         Assert.NotNull(config.Https);
         Assert.Equal(["api.example.com"], config.Https.Domains);
-        Assert.Equal(new Uri(HttpsConfig.LetsEncrypt), config.Https.AcmeDirectory);
+        Assert.Equal(new Uri(HttpsConfig.LetsEncrypt), config.Https.AcmeDirectoryUrl);
         Assert.Equal(["web", "queue"], config.Services.Select(s => s.Name));
 
         var web = config.Services[0];

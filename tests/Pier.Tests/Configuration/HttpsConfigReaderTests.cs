@@ -28,7 +28,7 @@ public sealed class HttpsConfigReaderTests : IDisposable
         var https = config.Https!;
         Assert.Equal(["api.example.com", "www.example.com"], https.Domains);
         Assert.Equal("ops@example.com", https.Email);
-        Assert.Equal(new Uri("https://127.0.0.1:14000/dir"), https.AcmeDirectory);
+        Assert.Equal(new Uri("https://127.0.0.1:14000/dir"), https.AcmeDirectoryUrl);
         Assert.Equal(Path.Combine(_dir.Path, "pebble-root.pem"), https.CaRoot);
         Assert.Equal(TimeSpan.FromDays(30), https.Hsts);
         Assert.Equal(HttpsConfig.TlsAlpn01, https.Challenge);
@@ -40,7 +40,7 @@ public sealed class HttpsConfigReaderTests : IDisposable
     {
         var config = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "https: { domains: [api.example.com] }\n"));
 
-        Assert.Equal(new Uri(HttpsConfig.LetsEncrypt), config.Https!.AcmeDirectory);
+        Assert.Equal(new Uri(HttpsConfig.LetsEncrypt), config.Https!.AcmeDirectoryUrl);
         Assert.Equal(HttpsConfig.DefaultHsts, config.Https.Hsts);
         Assert.Null(config.Https.Challenge);
         Assert.Equal(new ListenConfig(null, 80, null, 443), config.Listen);
@@ -53,10 +53,10 @@ public sealed class HttpsConfigReaderTests : IDisposable
         var local = ConfigLoader.Load(_dir.Write("pier.yaml", Minimal + "https: { domains: [api.example.com], ca: internal }\n"));
 
         Assert.True(files.Https!.UsesFiles);
-        Assert.Null(files.Https.AcmeDirectory);
+        Assert.Null(files.Https.AcmeDirectoryUrl);
         Assert.Null(files.Https.Hsts);
         Assert.Equal("/etc/ssl/key.pem", files.Https.KeyFile);
-        Assert.Null(local.Https!.AcmeDirectory);
+        Assert.Null(local.Https!.AcmeDirectoryUrl);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class ControlPlaneTests
         Assert.Equal(0, code);
         Assert.Contains("stopping", stdout);
         Assert.Equal(0, await pier.WaitForExitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Null(Pier.Supervision.ProcessTable.TryRead(worker));
+        Assert.Null(Pier.Os.ProcessTable.TryRead(worker));
         Assert.Equal(1, (await PierCli.RunAsync(dir.Path, "stop")).ExitCode);
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Pier.Supervision;
+using Pier.Os;
 
 namespace Pier.Tests.EndToEnd;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pier.Logs;
-using Pier.Supervision;
+using Pier.Os;
 
 namespace Pier.Tests.EndToEnd;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pier.Control;
+using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Pier.Control;
+using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;

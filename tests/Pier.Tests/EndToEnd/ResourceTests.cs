@@ -95,7 +95,7 @@ public sealed class ResourceTests
         await using (var first = PierProcess.Start(dir))
         {
             await first.WaitForReadyAsync("web", 1);
-            first.Signal(Pier.Supervision.Signals.SIGTERM);
+            first.Signal(Pier.Os.Signals.SIGTERM);
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         }
         await using var second = PierProcess.Start(dir);

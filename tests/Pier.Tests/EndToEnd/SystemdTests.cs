@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;

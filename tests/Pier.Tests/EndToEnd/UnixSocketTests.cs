@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pier.Supervision;
+using Pier.Os;
 
 namespace Pier.Tests.EndToEnd;
 

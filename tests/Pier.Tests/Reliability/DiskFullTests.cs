@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Pier.Supervision;
+using Pier.Os;
 using Pier.Tests.EndToEnd;
 using Xunit.Abstractions;
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Pier.Os;
 using Pier.Resources;
 using Pier.Supervision;
 using Pier.Tests.EndToEnd;

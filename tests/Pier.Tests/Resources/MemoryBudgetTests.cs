@@ -1,4 +1,5 @@
 using Pier.Configuration;
+using Pier.Os;
 using Pier.Resources;
 
 namespace Pier.Tests.Resources;

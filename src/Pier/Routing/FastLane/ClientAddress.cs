@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 

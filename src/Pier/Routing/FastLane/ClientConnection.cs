@@ -1,4 +1,5 @@
 using System.Text;
+using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 

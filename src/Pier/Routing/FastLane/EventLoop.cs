@@ -1,3 +1,4 @@
+using Pier.Os;
 using Pier.Resources;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;

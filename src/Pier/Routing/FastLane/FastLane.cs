@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Pier.Configuration;
+using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 

@@ -1,3 +1,5 @@
+using Pier.Os;
+
 namespace Pier.Routing.FastLane;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Pier.Certificates;
+using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 

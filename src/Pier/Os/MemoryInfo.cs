@@ -1,6 +1,5 @@
-using Pier.Supervision;
 
-namespace Pier.Resources;
+namespace Pier.Os;
 
 /// <summary>The host's memory from /proc/meminfo.</summary>
 internal readonly record struct MemoryInfo(long TotalBytes, long AvailableBytes)

@@ -1,4 +1,4 @@
-namespace Pier.Supervision;
+namespace Pier.Os;
 
 /// <summary>Reads the process table from /proc: who is alive, in which process group, with which parent.</summary>
 internal static class ProcessTable

@@ -1,4 +1,4 @@
-namespace Pier.Resources;
+namespace Pier.Supervision;
 
 /// <summary>One worker's memory cgroup: where its processes go, and whether the kernel OOM-killed in it.</summary>
 internal sealed class WorkerCgroup(string path, bool v2)

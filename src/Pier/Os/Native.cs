@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pier.Routing.FastLane;
+namespace Pier.Os;
 
 /// <summary>
 /// The system calls of the fast lane's loops, called directly: each request costs a recv and a send on

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Pier.Supervision;
+namespace Pier.Os;
 
 /// <summary>
 /// Reads small /proc files with open, read and close alone. The sampler reads one per process every

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pier.Doctor;
+namespace Pier.Os;
 
 /// <summary>
 /// Which processes listen on a TCP port: the listening sockets' inodes from /proc/net/tcp and

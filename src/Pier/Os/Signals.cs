@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pier.Supervision;
+namespace Pier.Os;
 
 /// <summary>Sends POSIX signals to whole process groups, which .NET's Process cannot do.</summary>
 internal static partial class Signals

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pier.Routing.FastLane;
+namespace Pier.Os;
 
 /// <summary>
 /// The OpenSSL calls of the fast lane's TLS, called directly as nginx does: the loop reads and writes

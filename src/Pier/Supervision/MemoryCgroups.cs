@@ -1,4 +1,6 @@
-namespace Pier.Resources;
+using Pier.Os;
+
+namespace Pier.Supervision;
 
 /// <summary>
 /// Hard memory limits through cgroups: each worker with <c>memory.hard</c> runs in a cgroup of its
@@ -27,13 +29,12 @@ internal sealed class MemoryCgroups
         }
         try
         {
-            var membership = File.ReadAllLines("/proc/self/cgroup");
+            var membership = CgroupFs.Membership();
             // v2 only: one "0::/path" line and a unified hierarchy at /sys/fs/cgroup with the memory controller.
             var unified = membership.FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
-            if (unified is not null && File.Exists("/sys/fs/cgroup/cgroup.controllers")
-                && File.ReadAllText("/sys/fs/cgroup/cgroup.controllers").Split(' ', '\n').Contains("memory"))
+            if (unified is not null && CgroupFs.UnifiedHasMemory)
             {
-                var parent = Path.Join("/sys/fs/cgroup", unified[3..]);
+                var parent = Path.Join(CgroupFs.Unified, unified[3..]);
                 var root = Path.Combine(parent, $"pier-{instance}-{Environment.ProcessId}");
                 Directory.CreateDirectory(root);
                 // A v2 cgroup hands controllers to its children only when asked to.
@@ -41,9 +42,9 @@ internal sealed class MemoryCgroups
                 return new MemoryCgroups(root, v2: true);
             }
             var v1 = membership.Select(l => l.Split(':', 3)).FirstOrDefault(p => p.Length == 3 && p[1].Split(',').Contains("memory"));
-            if (v1 is not null && Directory.Exists("/sys/fs/cgroup/memory"))
+            if (v1 is not null && CgroupFs.MemoryV1Mounted)
             {
-                var root = Path.Combine(Path.Join("/sys/fs/cgroup/memory", v1[2]), $"pier-{instance}-{Environment.ProcessId}");
+                var root = Path.Combine(Path.Join(CgroupFs.MemoryV1, v1[2]), $"pier-{instance}-{Environment.ProcessId}");
                 Directory.CreateDirectory(root);
                 return new MemoryCgroups(root, v2: false);
             }
