@@ -53,6 +53,27 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellation) => _app.StartAsync(cancellation);
 
+    /// <summary>Starts the admin listener; null when the default port is taken (Pier runs without /metrics), while a configured one that is taken throws.</summary>
+    public static async Task<AdminServer?> StartOrSkipAsync(AdminConfig admin, PierMetrics metrics, ControlApi api, AdminToken token, Action<string> say,
+        CancellationToken cancellation)
+    {
+        var server = new AdminServer(admin, metrics, api, token);
+        try
+        {
+            await server.StartAsync(cancellation);
+            say($"admin on http://{admin.Address}:{admin.Port}/ (metrics at /metrics, API at /api/v1/)");
+            return server;
+        }
+        catch (IOException e)
+        {
+            await server.DisposeAsync();
+            if (admin.Explicit)
+                throw;
+            say($"admin listener {admin.Address}:{admin.Port} is not available ({e.Message}); /metrics is off. Set `admin: {{ listen: ADDRESS:PORT }}` to choose another");
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Pier.Certificates;
 using Pier.Configuration;
-using Pier.Hosting;
+using Pier.Replication;
 using Pier.Resources;
 
 namespace Pier.Control;
@@ -13,7 +13,9 @@ namespace Pier.Control;
 /// Reads answer JSON; reload, restart and scale stream <see cref="ControlEvent"/>s as NDJSON, the
 /// last one carrying <c>ok</c>.
 /// </summary>
-internal sealed class ControlApi(PierHost host)
+/// <param name="certificates">What `pier certs` shows; empty without HTTPS.</param>
+/// <param name="stop">`pier stop`: the same graceful stop as SIGTERM.</param>
+internal sealed class ControlApi(Deployer deployer, StatusSource status, Func<IReadOnlyList<CertificateReport>> certificates, Action stop)
 {
     /// <summary>Answers a request whose path, with its prefix removed, starts with /v1/; false when it is not one.</summary>
     public bool TryHandle(HttpContext context, string path, out Task handled)
@@ -21,14 +23,14 @@ internal sealed class ControlApi(PierHost host)
         var query = context.Request.Query;
         handled = (context.Request.Method, path) switch
         {
-            ("GET", "/v1/status") => context.Response.WriteAsJsonAsync(host.Status(), ControlJson.Info<StatusReport>()),
-            ("GET", "/v1/certs") => context.Response.WriteAsJsonAsync(host.Certificates(), ControlJson.Info<IReadOnlyList<CertificateReport>>()),
+            ("GET", "/v1/status") => context.Response.WriteAsJsonAsync(status.Status(), ControlJson.Info<StatusReport>()),
+            ("GET", "/v1/certs") => context.Response.WriteAsJsonAsync(certificates(), ControlJson.Info<IReadOnlyList<CertificateReport>>()),
             ("GET", "/v1/events") => Events(context),
-            ("POST", "/v1/reload") => StreamAsync(context, (progress, token) => host.ReloadAsync(Text(query["service"]), progress, token)),
+            ("POST", "/v1/reload") => StreamAsync(context, (progress, token) => deployer.ReloadAsync(Text(query["service"]), progress, token)),
             ("POST", "/v1/restart") when Text(query["target"]) is { } target =>
-                StreamAsync(context, (progress, token) => host.RestartAsync(target, progress, token)),
+                StreamAsync(context, (progress, token) => deployer.RestartAsync(target, progress, token)),
             ("POST", "/v1/scale") when Text(query["service"]) is { } service && int.TryParse(query["workers"], out var workers) && workers >= 0 =>
-                StreamAsync(context, (progress, token) => host.ScaleAsync(service, workers, progress, token)),
+                StreamAsync(context, (progress, token) => deployer.ScaleAsync(service, workers, progress, token)),
             ("POST", "/v1/stop") => Stop(context),
             _ => null!,
         };
@@ -46,13 +48,13 @@ internal sealed class ControlApi(PierHost host)
         var query = context.Request.Query;
         DateTimeOffset? since = Text(query["since"]) is { } text && Duration.TryParse(text, out var span) ? DateTimeOffset.UtcNow - span : null;
         var limit = int.TryParse(query["n"], out var n) && n > 0 ? n : 100;
-        var events = EventHistory.Read(host.StateDirectory, since, Text(query["service"]), limit);
+        var events = EventHistory.Read(deployer.File.StateDirectory, since, Text(query["service"]), limit);
         return context.Response.WriteAsJsonAsync(events, ControlJson.Info<IReadOnlyList<PierEvent>>());
     }
 
     private Task Stop(HttpContext context)
     {
-        host.RequestStop();
+        stop();
         return context.Response.WriteAsJsonAsync(new ControlEvent("stopping: draining requests in flight, then stopping workers", true), ControlJson.Info<ControlEvent>());
     }
 

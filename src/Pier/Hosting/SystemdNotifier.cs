@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting.Systemd;
+using Pier.Control;
 
 namespace Pier.Hosting;
 
@@ -79,6 +80,23 @@ internal sealed class SystemdNotifier : IDisposable
             else
                 Status(status);
         }
+    }
+
+    /// <summary>READY=1 once every service has a worker up, then a STATUS= line such as "web 4/4 ready".</summary>
+    public void Report(Func<StatusReport> status)
+    {
+        if (!IsEnabled)
+            return;
+        var services = status().Services;
+        Progress(string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}")),
+            services.All(s => s.Ready > 0 || s.Desired == 0));
+    }
+
+    /// <summary>A reload ended, whichever way: READY=1, which systemd waits for after RELOADING=1.</summary>
+    public void Reloaded(Func<StatusReport> status)
+    {
+        if (IsEnabled)
+            Ready(string.Join(", ", status().Services.Select(s => $"{s.Name} {s.Ready}/{s.Desired}")));
     }
 
     /// <summary>The ping interval systemd asked for, when it is meant for this process (sd_watchdog_enabled).</summary>

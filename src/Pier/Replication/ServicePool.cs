@@ -1,6 +1,7 @@
 using Pier.Configuration;
 using Pier.Os;
 using Pier.Resources;
+using Pier.Routing;
 using Pier.Supervision;
 
 namespace Pier.Replication;
@@ -9,26 +10,29 @@ namespace Pier.Replication;
 /// The workers of one service. Holds the desired count and replaces workers the kamal-proxy way:
 /// start the new one, wait until it is ready (it enters rotation by itself), then drain and stop the
 /// old one. A new worker that crashes or is not ready in time abandons the change and the old ones
-/// keep serving.
+/// keep serving. Each change of one of its workers publishes the service's route anew (<see cref="PoolRoute"/>).
 /// </summary>
-internal sealed class ServicePool
+internal sealed class ServicePool : IWorkerObserver
 {
     /// <summary>A background worker (no health check) counts as started once it stayed up this long.</summary>
     private static readonly TimeSpan BackgroundSettle = TimeSpan.FromSeconds(1);
 
     private readonly SupervisionContext _context;
-    private readonly Action<Worker> _changed;
+    private readonly Action<WorkerTransition> _changed;
     private readonly Func<UsageSnapshot> _usage;
+    private readonly PoolRoute _route;
     private readonly object _lock = new();
     private Worker[] _workers = [];
     private int _generation = 1;
 
-    public ServicePool(ServiceConfig service, SupervisionContext context, Action<Worker> changed, Func<UsageSnapshot> usage)
+    /// <param name="changed">Told of every change of every worker of the pool, after the route has been published.</param>
+    public ServicePool(ServiceConfig service, SupervisionContext context, LiveRoutes routes, Func<UsageSnapshot> usage, Action<WorkerTransition> changed)
     {
         Service = service;
         _context = context;
         _changed = changed;
         _usage = usage;
+        _route = new PoolRoute(routes, context.Time);
     }
 
     /// <summary>Why fewer workers run than desired, when the memory budget said so.</summary>
@@ -44,8 +48,9 @@ internal sealed class ServicePool
 
     public void Start()
     {
+        PublishRoute();
         foreach (var number in Enumerable.Range(1, Affordable(Service.Workers)))
-            Add(new Worker(Service, number, _generation, _context, _changed)).Start();
+            Add(new Worker(Service, number, _generation, _context, this)).Start();
     }
 
     /// <summary>How many workers in all the memory budget allows, out of <paramref name="count"/>; sets <see cref="Note"/>.</summary>
@@ -63,8 +68,18 @@ internal sealed class ServicePool
         return Workers.Count + fit;
     }
 
+    /// <summary>Publishes the service's route as it is now: a service Pier only forwards to has no workers whose changes would.</summary>
+    public void PublishRoute() => _route.Publish(Service, Workers);
+
     /// <summary>Stops every worker at once (drain, SIGTERM, stop timeout, SIGKILL) and waits for all.</summary>
     public Task StopAsync(string cause) => Task.WhenAll(Workers.Select(w => StopAndRemoveAsync(w, cause)));
+
+    /// <summary>Stops every worker, then takes the service out of routing: it was removed from the config.</summary>
+    public async Task RemoveAsync(string cause)
+    {
+        await StopAsync(cause);
+        _route.Remove(Service.Name);
+    }
 
     /// <summary>Adds workers (and waits until they are ready) or drains and stops the highest-numbered ones.</summary>
     public async Task<string?> ScaleAsync(int count, Action<string> progress, CancellationToken cancellation)
@@ -84,7 +99,7 @@ internal sealed class ServicePool
         if (affordable < count)
             progress($"{Service.Name}: {Note}");
         var added = Enumerable.Range(current.Count == 0 ? 1 : current.Max(w => w.Number) + 1, affordable - current.Count)
-            .Select(n => Add(new Worker(Service, n, _generation, _context, _changed)))
+            .Select(n => Add(new Worker(Service, n, _generation, _context, this)))
             .ToList();
         foreach (var worker in added)
         {
@@ -113,7 +128,7 @@ internal sealed class ServicePool
         var replaced = 0;
         foreach (var batch in numbers.Chunk(surge))
         {
-            var started = batch.Select(n => Add(new Worker(next, n, generation, _context, _changed))).ToList();
+            var started = batch.Select(n => Add(new Worker(next, n, generation, _context, this))).ToList();
             foreach (var worker in started)
             {
                 progress($"{worker.Id}: starting (generation {generation})");
@@ -137,6 +152,8 @@ internal sealed class ServicePool
         var surplus = old.Where(w => !numbers.Contains(w.Number)).ToList();
         await Task.WhenAll(surplus.Select(w => StopAndRemoveAsync(w, "removed by a deploy")));
         Service = next;
+        // Its hosts may have changed with it.
+        PublishRoute();
         return null;
     }
 
@@ -144,7 +161,7 @@ internal sealed class ServicePool
     public async Task<string?> RestartAsync(int number, Action<string> progress, CancellationToken cancellation, string cause)
     {
         var old = Workers.FirstOrDefault(w => w.Number == number);
-        var next = Add(new Worker(Service, number, old?.Status.Generation ?? _generation, _context, _changed));
+        var next = Add(new Worker(Service, number, old?.Status.Generation ?? _generation, _context, this));
         progress($"{next.Id}: starting a replacement");
         next.Start();
         if (await WaitStartedAsync(next, progress, cancellation) is { } failure)
@@ -163,9 +180,9 @@ internal sealed class ServicePool
     /// <summary>Null once the worker is ready (or, without a port, stayed up a moment); else why it did not start.</summary>
     private async Task<string?> WaitStartedAsync(Worker worker, Action<string> progress, CancellationToken cancellation)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var readyTimeout = (worker.Service.Deploy ?? DeployPolicy.Default).ReadyTimeout;
-        timeout.CancelAfter(readyTimeout);
+        using var late = new CancellationTokenSource(readyTimeout, _context.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation, late.Token);
         try
         {
             var status = await worker.WaitForAsync(s => s.State is WorkerState.Ready or WorkerState.Running or WorkerState.Backoff or WorkerState.Failed, timeout.Token);
@@ -200,6 +217,15 @@ internal sealed class ServicePool
         await worker.StopAsync(cause);
         lock (_lock)
             _workers = _workers.Where(w => w != worker).ToArray();
-        _changed(worker);
+        PublishRoute();
     }
+
+    void IWorkerObserver.Changed(WorkerTransition transition)
+    {
+        _route.Changed(transition);
+        PublishRoute();
+        _changed(transition);
+    }
+
+    Task IWorkerObserver.DrainAsync(WorkerStatus status, TimeSpan deadline) => _route.DrainAsync(status, deadline);
 }

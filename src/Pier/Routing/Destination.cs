@@ -1,12 +1,11 @@
-using System.Diagnostics;
-using Pier.Os;
 using Pier.Supervision;
 
 namespace Pier.Routing;
 
 /// <summary>
 /// One ready worker as the front door sees it. The object lives as long as that worker process is in
-/// rotation, across routing-table snapshots, so its in-flight count stays true.
+/// rotation, across routing-table snapshots, so its in-flight count stays true. Its pool retires it
+/// when the worker is being stopped and marks it gone when the process has ended.
 /// </summary>
 /// <param name="socketPath">The worker's Unix socket; null for a worker on a port and for a service Pier only forwards to.</param>
 /// <param name="pid">The worker's process; null for a service Pier only forwards to.</param>
@@ -20,9 +19,12 @@ internal sealed class Destination(string workerId, string prefix, string? socket
 
     private static readonly long RefusedPenalty = TimeSpan.FromSeconds(1).Ticks;
 
+    private readonly TaskCompletionSource _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private long _unavailableUntil;
     private volatile bool _retiring;
+    // Set by the first drain; End completes it when the last request in flight is done.
+    private TaskCompletionSource? _drained;
 
     public string WorkerId { get; } = workerId;
 
@@ -39,7 +41,11 @@ internal sealed class Destination(string workerId, string prefix, string? socket
 
     public void Begin() => Interlocked.Increment(ref _inFlight);
 
-    public void End() => Interlocked.Decrement(ref _inFlight);
+    public void End()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+            Volatile.Read(ref _drained)?.TrySetResult();
+    }
 
     /// <summary>False for a moment after the worker refused a connection: it is dying or dead, and the supervisor will say which.</summary>
     public bool IsAvailable(long nowTicks) => nowTicks >= Volatile.Read(ref _unavailableUntil);
@@ -54,22 +60,48 @@ internal sealed class Destination(string workerId, string prefix, string? socket
 
     public void Retire() => _retiring = true;
 
+    /// <summary>The worker's process has ended: the supervisor saw it exit.</summary>
+    public void MarkGone() => _gone.TrySetResult();
+
+    /// <summary>
+    /// Completes once no request is in flight here any more, or when <paramref name="deadline"/> has passed,
+    /// whichever comes first. Called once the destination is out of rotation, so the count only falls.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan deadline, TimeProvider time)
+    {
+        Interlocked.CompareExchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+        // Read after the signal is in place: an End that brought the count to zero before it saw nothing to complete.
+        if (InFlight <= 0)
+            return;
+        try
+        {
+            await _drained!.Task.WaitAsync(deadline, time);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     /// <summary>
     /// True when the worker's process is gone or goes within <paramref name="grace"/>. A reset connection says
     /// either that the worker closed it with the request unread (it lives on) or that it died, often of the
-    /// request itself; its process tells which. False for a service Pier only forwards to.
+    /// request itself; the supervisor, which sees the exit at once, tells which. False for a service Pier only
+    /// forwards to.
     /// </summary>
     public async Task<bool> DiesWithinAsync(TimeSpan grace)
     {
-        if (pid is not { } process)
+        if (pid is null)
             return false;
-        var started = Stopwatch.GetTimestamp();
-        while (ProcessTable.TryRead(process) is { State: not 'Z' and not 'X' })
+        if (_gone.Task.IsCompleted || grace <= TimeSpan.Zero)
+            return _gone.Task.IsCompleted;
+        try
         {
-            if (Stopwatch.GetElapsedTime(started) >= grace)
-                return false;
-            await Task.Delay(5);
+            await _gone.Task.WaitAsync(grace);
+            return true;
         }
-        return true;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 }

@@ -1,7 +1,6 @@
 namespace Pier.Supervision;
 
 /// <summary>What every worker slot of one Pier instance shares.</summary>
-/// <param name="Drain">Waits, up to the timeout, until a worker just taken out of rotation has no request in flight.</param>
 /// <param name="Sockets">Where workers with <c>$SOCKET</c> get their Unix sockets.</param>
 /// <param name="Cgroups">Where workers with a hard memory limit get their cgroup; null when cgroups cannot be used.</param>
 internal sealed record SupervisionContext(
@@ -10,7 +9,6 @@ internal sealed record SupervisionContext(
     HealthProbe Probe,
     string StateDirectory,
     TimeProvider Time,
-    Func<WorkerStatus, TimeSpan, Task> Drain,
     WorkerSockets Sockets,
     MemoryCgroups? Cgroups = null)
 {

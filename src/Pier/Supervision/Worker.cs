@@ -5,7 +5,8 @@ namespace Pier.Supervision;
 /// <summary>
 /// One worker slot of a service (<c>web.2</c>): starts its process, waits until it is ready, watches
 /// its health, restarts it with backoff when it dies or hangs, and gives up on a crash loop. The
-/// loop is straight-line async code; every change is published as a new <see cref="WorkerStatus"/>.
+/// loop is straight-line async code; every change is published as a new <see cref="WorkerStatus"/> and
+/// told to the observer as a <see cref="WorkerTransition"/>.
 /// </summary>
 internal sealed class Worker
 {
@@ -14,7 +15,7 @@ internal sealed class Worker
     private readonly ServiceConfig _service;
     private readonly SupervisionContext _context;
     private readonly RestartBackoff _backoff;
-    private readonly Action<Worker> _changed;
+    private readonly IWorkerObserver _observer;
     private readonly CancellationTokenSource _stop = new();
     private volatile WorkerStatus _status;
     private TaskCompletionSource _statusChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,11 +23,11 @@ internal sealed class Worker
     private string _stopCause = "stopped by Pier";
 
     /// <param name="generation">Counts deploys: a worker started by the second deploy of its service is generation 2.</param>
-    public Worker(ServiceConfig service, int number, int generation, SupervisionContext context, Action<Worker> changed)
+    public Worker(ServiceConfig service, int number, int generation, SupervisionContext context, IWorkerObserver observer)
     {
         _service = service;
         _context = context;
-        _changed = changed;
+        _observer = observer;
         _backoff = new RestartBackoff(service.Restart, Random.Shared);
         Number = number;
         Id = $"{service.Name}.{number}";
@@ -118,16 +119,18 @@ internal sealed class Worker
                 if (problem is not null)
                     _context.Output.Write("pier", $"{Id}: {problem}; restarting");
                 else if (wasReady)
-                    await _context.Drain(_status, _service.StopTimeout);
+                    await _observer.DrainAsync(_status, _service.StopTimeout);
                 reason = await process.StopAsync(_service.StopTimeout, problem ?? _stopCause);
             }
             else
             {
-                // Out of rotation first, then tidy up whatever the worker left in its group.
+                // Out of rotation (and its destination marked gone) the moment the exit is seen; then its
+                // last output, then whatever the worker left in its group.
+                Publish(_status with { State = WorkerState.Stopping, Pid = null, Endpoint = null });
+                await process.Exited;
                 reason = cgroup?.OomKills() > 0
                     ? process.Reason($"OOM-killed: over memory.hard {Configuration.ByteSize.Format(hard!.Value)}")
                     : process.Reason();
-                Publish(_status with { State = WorkerState.Stopping, Pid = null, Endpoint = null });
                 await process.CleanUpGroupAsync(LeftoverGrace);
             }
             _context.Guard.Forget(process.Pid);
@@ -208,7 +211,7 @@ internal sealed class Worker
 
         if (endpoint is null || health is null)
         {
-            await Task.WhenAny(process.Exited, Task.Delay(Timeout.Infinite, stop));
+            await Task.WhenAny(process.Ended, Task.Delay(Timeout.Infinite, stop));
             return null;
         }
 
@@ -218,7 +221,7 @@ internal sealed class Worker
             if (await ExitedOrStoppedWithin(process, health.Interval, stop))
                 return null;
             var problem = await _context.Probe.CheckAsync(endpoint, health.Path, health.Timeout, stop);
-            if (stop.IsCancellationRequested || process.Exited.IsCompleted)
+            if (stop.IsCancellationRequested || process.Ended.IsCompleted)
                 return null;
             failures = problem is null ? 0 : failures + 1;
             if (failures >= health.Failures)
@@ -230,9 +233,9 @@ internal sealed class Worker
     {
         using var delay = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var timer = Task.Delay(wait, _context.Time, delay.Token);
-        await Task.WhenAny(process.Exited, timer);
+        await Task.WhenAny(process.Ended, timer);
         delay.Cancel();
-        return process.Exited.IsCompleted || stop.IsCancellationRequested;
+        return process.Ended.IsCompleted || stop.IsCancellationRequested;
     }
 
     private ProcessSpec Spec(WorkerEndpoint? endpoint)
@@ -248,9 +251,10 @@ internal sealed class Worker
 
     private void Publish(WorkerStatus status)
     {
+        var before = _status;
         _status = status;
         Interlocked.Exchange(ref _statusChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        _changed(this);
+        _observer.Changed(new WorkerTransition(this, before, status));
     }
 
     internal static string Format(TimeSpan span) => span switch

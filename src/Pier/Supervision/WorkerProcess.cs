@@ -15,6 +15,7 @@ internal sealed class WorkerProcess : IDisposable
 
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static readonly TimeSpan OutputGrace = TimeSpan.FromMilliseconds(250);
 
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -27,8 +28,11 @@ internal sealed class WorkerProcess : IDisposable
 
     public int Pid { get; private set; }
 
-    /// <summary>Completes with the exit code when the group leader ends.</summary>
+    /// <summary>Completes with the exit code when the group leader ends and its last output has been read.</summary>
     public Task<int> Exited => _exited.Task;
+
+    /// <summary>Completes the moment the group leader's exit is seen, before its output is read to the end.</summary>
+    public Task Ended => _ended.Task;
 
     /// <exception cref="InvalidOperationException">The spec's user does not exist, or Pier may not switch to it.</exception>
     public static WorkerProcess Start(ProcessSpec spec, OutputSink output, IReadOnlyDictionary<string, string>? extraEnvironment = null)
@@ -93,6 +97,7 @@ internal sealed class WorkerProcess : IDisposable
         };
         process.Exited += async (_, _) =>
         {
+            worker._ended.TrySetResult();
             // The last lines (a traceback) may still be in the pipes when the exit is noticed; wait
             // a moment for them, but not for children that keep the pipes open after the leader died.
             await Task.WhenAny(Task.WhenAll(worker._stdoutClosed.Task, worker._stderrClosed.Task), Task.Delay(OutputGrace));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Pier.Control;
+using Pier.Os;
+using Pier.Supervision;
 
 namespace Pier.Tests.EndToEnd;
 
@@ -143,6 +145,30 @@ public sealed class DeployTests
 
         Assert.True(code == 0, stdout + stderr);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AReloadThatRaisesTheStopTimeout_MakesTheShutdownDrainWithTheNewOne()
+    {
+        using var dir = new TestDirectory();
+        var port = Loopback.FreePort();
+        string Config(string stop) => TestConfigs.FastApi("deploy-stop", port, workers: 1, web: $"stop: {{ timeout: {stop} }}");
+        dir.Write("pier.yaml", Config("1s"));
+        await using var pier = PierProcess.Start(dir);
+        await pier.WaitForReadyAsync("web", 1);
+        dir.Write("pier.yaml", Config("6s"));
+        var (code, stdout, stderr) = await PierCli.RunAsync(dir.Path, "reload");
+        Assert.True(code == 0, stdout + stderr);
+
+        using var client = Loopback.Client(port, TimeSpan.FromSeconds(30));
+        var slow = client.GetAsync("/slow?ms=3000");
+        await Task.Delay(500);
+        pier.Signal(Signals.SIGTERM);
+        using var response = await slow;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, await pier.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("stopping: draining requests in flight (up to 6s)", pier.Output);
     }
 
     [Fact]
