@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Pier.Certificates;
 using Pier.Configuration;
+using Pier.Hosting;
 using Pier.Routing;
 using Pier.Tests.EndToEnd;
 

@@ -17,8 +17,8 @@ internal sealed class ClientConnection : ILoopHandler
     public const int InputCapacity = 16 * 1024;
     public const int RequestCapacity = 9 * 1024;
     public const int OutCapacity = 33 * 1024;
-    private static readonly long HeadTimeoutMilliseconds = (long)FrontDoor.RequestHeadersTimeout.TotalMilliseconds;
-    private static readonly long KeepAliveMilliseconds = (long)FrontDoor.KeepAliveTimeout.TotalMilliseconds;
+    private static readonly long HeadTimeoutMilliseconds = (long)FrontDoorLimits.RequestHeadersTimeout.TotalMilliseconds;
+    private static readonly long KeepAliveMilliseconds = (long)FrontDoorLimits.KeepAliveTimeout.TotalMilliseconds;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
     private enum State { Handshaking, Reading, Exchanging, Closed, Tunneled }

@@ -7,13 +7,13 @@ namespace Pier.Routing.FastLane;
 
 /// <summary>
 /// One request through the fast lane, from its head to the end of its answer: picks a worker, sends,
-/// and when an attempt fails decides as <see cref="FrontDoor"/> does whether another worker may have the
-/// request (same rules, same log lines, same metrics). A client connection reuses its exchange.
+/// and when an attempt fails asks <see cref="RetryRule"/>, as the Kestrel lane does, whether another worker may have the
+/// request (same log lines, same metrics). A client connection reuses its exchange.
 /// </summary>
 internal sealed class Exchange(ClientConnection client, EventLoop loop)
 {
-    private static readonly long ActivityTimeoutMilliseconds = (long)FrontDoor.ActivityTimeout.TotalMilliseconds;
-    private static readonly long ConnectTimeoutMilliseconds = (long)FrontDoor.ConnectTimeout.TotalMilliseconds;
+    private static readonly long ActivityTimeoutMilliseconds = (long)FrontDoorLimits.ActivityTimeout.TotalMilliseconds;
+    private static readonly long ConnectTimeoutMilliseconds = (long)FrontDoorLimits.ConnectTimeout.TotalMilliseconds;
 
     private readonly FailedAttempts _failed = new();
 
@@ -65,7 +65,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
             if (_attempts == 0)
                 Unavailable($"no worker of service '{_route.Service}' is ready");
             else
-                GiveUp(502, FailedAttempts.NoOtherWorker);
+                GiveUp(502, RetryRule.NoOtherWorker);
             return;
         }
         _attempts++;
@@ -147,62 +147,72 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
     private void Failed(WorkerFailure failure, int error, bool reused, bool answered)
     {
         var destination = _destination!;
-        if (_responseStarted)
+        var attempt = new AttemptResult
         {
-            Note(destination, Describe(failure, error, sent: true, refused: false, answered));
-            EndAttempt();
-            Log(FailedAttempts.ResponseBegun);
-            var status = _status;
-            Finish(status, abort: true);
-            return;
-        }
-        // A kept-alive connection that the worker closed meanwhile: sent again once on a new connection,
-        // as SocketsHttpHandler does on the YARP path. Not when part of an answer came: the worker had the request.
-        if (reused && !answered && failure is WorkerFailure.Closed or WorkerFailure.Reset && _written <= 1 && !_resent)
+            Failure = failure switch
+            {
+                WorkerFailure.Refused => AttemptFailure.Refused,
+                WorkerFailure.Unreachable => AttemptFailure.Unreachable,
+                WorkerFailure.Closed => AttemptFailure.Closed,
+                WorkerFailure.Reset => AttemptFailure.Reset,
+                _ => AttemptFailure.NeverRetried,
+            },
+            Sent = _written > 0,
+            SentInPieces = _written > 1,
+            OnKeptAliveConnection = reused,
+            Answered = answered,
+            Resent = _resent,
+            ResponseBegun = _responseStarted,
+            IdempotentWithoutBody = _info.Idempotent,
+            WorkerRetiring = destination.IsRetiring,
+            WorkersBroken = _failed.Broken,
+            AttemptsLeft = RetryRule.MaxAttempts - _attempts,
+        };
+        var verdict = RetryRule.After(attempt);
+        if (verdict.Step == RetryStep.SendAgain)
         {
             _resent = true;
             Send(null);
             return;
         }
-        var resent = _resent;
+        if (verdict.Step == RetryStep.GiveUpMidAnswer)
+        {
+            Note(destination, Describe(failure, error, sent: true, refused: false, answered));
+            EndAttempt();
+            Log(verdict.Reason!);
+            var status = _status;
+            Finish(status, abort: true);
+            return;
+        }
         _resent = false;
         var refused = failure == WorkerFailure.Refused;
-        var sent = _written > 0;
         if (refused)
             destination.MarkRefused(_attemptStarted);
-        Note(destination, Describe(failure, error, sent, refused, answered));
+        Note(destination, Describe(failure, error, attempt.Sent, refused, answered));
         EndAttempt();
-        var unseen = refused && !sent;
-        var canRetry = unseen || (_info.Idempotent && failure != WorkerFailure.InvalidResponse);
-        // The rules of FrontDoor.ForwardToRouteAsync: a worker being stopped, or a reset from a worker that
-        // lives on, is not the request's doing; whether the worker lives is known 50 ms later, off the loop.
-        if (!unseen && !destination.IsRetiring && failure == WorkerFailure.Reset && !resent)
+        if (verdict.Step == RetryStep.AskWhetherWorkerDied)
         {
+            // Whether the worker lives is known 50 ms later, off the loop.
             var generation = _generation;
-            _ = destination.DiesWithinAsync(FailedAttempts.ResetGrace).ContinueWith(dies => loop.Post(() =>
+            _ = destination.DiesWithinAsync(RetryRule.ResetGrace).ContinueWith(dies => loop.Post(() =>
             {
                 if (generation == _generation)
-                    Decide(canRetry, notTheRequest: !(dies.IsCompletedSuccessfully && dies.Result));
+                    Decide(RetryRule.After(attempt with { WorkerDied = dies.IsCompletedSuccessfully && dies.Result }));
             }), TaskScheduler.Default);
             return;
         }
-        Decide(canRetry, unseen || destination.IsRetiring);
+        Decide(verdict);
     }
 
-    private void Decide(bool canRetry, bool notTheRequest)
+    private void Decide(RetryVerdict verdict)
     {
-        if (_failed.Refusal(canRetry, notTheRequest) is { } refusal)
+        if (verdict.Step != RetryStep.TryAnotherWorker)
         {
-            GiveUp(502, refusal);
+            GiveUp(502, verdict.Reason!);
             return;
         }
-        _failed.Tried.Add(_destination!);
-        if (_attempts >= FailedAttempts.MaxAttempts)
-        {
-            GiveUp(502, FailedAttempts.NoAttemptLeft);
-            return;
-        }
-        // A retry picks among the workers in rotation now, as on the YARP path.
+        _failed.Retrying(_destination!, verdict.BrokeWorker);
+        // A retry picks among the workers in rotation now, as on the Kestrel lane.
         Attempt(loop.Context.Table.Match(Host)?.Destinations ?? []);
     }
 
@@ -226,11 +236,11 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         EndAttempt();
         if (_responseStarted)
         {
-            Log(FailedAttempts.ResponseBegun);
+            Log(RetryRule.ResponseBegun);
             Finish(_status, abort: true);
             return;
         }
-        GiveUp(504, "it may not be retried");
+        GiveUp(504, RetryRule.MayNotRetry);
     }
 
     /// <summary>The client went away: the worker's answer has nowhere to go.</summary>

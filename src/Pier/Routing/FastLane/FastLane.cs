@@ -11,7 +11,7 @@ namespace Pier.Routing.FastLane;
 /// requests without a body to workers over kept-alive connections, in nginx's shape (no thread pool,
 /// no hop between threads; bench/proxy.sh measures it against nginx and HAProxy). What it does not take
 /// (bodies, upgrades, HTTP/1.0 and 2, anything odd or hostile) it tunnels to Kestrel and YARP, which
-/// keep every rule of <see cref="FrontDoor"/>.
+/// keep the same rules (<see cref="RetryRule"/>, <see cref="FrontDoorLimits"/>).
 /// </summary>
 internal sealed class FastLane
 {

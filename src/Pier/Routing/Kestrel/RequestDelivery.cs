@@ -1,4 +1,4 @@
-namespace Pier.Routing;
+namespace Pier.Routing.Kestrel;
 
 /// <summary>
 /// Tells whether a forwarding attempt wrote anything to a worker's connection, and to more than one. A refused connection

@@ -1,6 +1,6 @@
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Pier.Routing;
+namespace Pier.Routing.Kestrel;
 
 /// <summary>
 /// YARP's default request copy (the original Host header is kept, as Caddy does) plus the

@@ -1,7 +1,7 @@
 using System.Net;
-using Pier.Routing.FastLane;
+using Pier.Routing;
 
-namespace Pier.Tests.Routing.FastLane;
+namespace Pier.Tests.Routing;
 
 public sealed class TunnelPreambleTests
 {

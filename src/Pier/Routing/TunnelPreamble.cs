@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Pier.Routing.FastLane;
+namespace Pier.Routing;
 
 /// <summary>
-/// The line a <see cref="KestrelTunnel"/> sends before the client's bytes, and the Kestrel connection
+/// The line the fast lane's <c>KestrelTunnel</c> sends before the client's bytes, and the Kestrel connection
 /// middleware that reads it: Kestrel then sees the client's address, not the fast lane's socket, so
 /// X-Forwarded-For and the logs say who asked; and for a connection whose TLS the fast lane terminated,
 /// that it came over HTTPS and which protocol ALPN chose, so Kestrel serves it as HTTPS (scheme, HSTS,
