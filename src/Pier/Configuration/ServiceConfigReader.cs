@@ -10,12 +10,8 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
 {
     public const int MaxWorkers = 1000;
 
-    private const string WorkersExpected = "expected a whole number from 1 to 1000 or 'auto'";
     private const string BackoffExpected = "expected a range like 1s..60s";
     private const string GiveUpExpected = "expected a crash count and a window like '5 in 1m', or 'never'";
-    private const string AutoscaleExpected = "write it like { min: 2, max: 8, cpu: 50%..90% }";
-    private const string CpuBandExpected = "expected a CPU band like 50%..90%: two percentages from 1% to 100%, the lower first";
-    private const string HealthPathExpected = "expected a path starting with /, like /healthz";
 
     private static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
 
@@ -82,8 +78,8 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
             ReadEnv(envNode, $"{path}.env", env);
         }
 
-        var (workers, autoscale) = fields.TryGetValue("workers", out var workersNode) ? ReadWorkers(workersNode, $"{path}.workers") : (1, null);
-        var http = fields.TryGetValue("http", out var httpNode) ? ReadHttp(httpNode, $"{path}.http") : null;
+        var (workers, autoscale) = fields.TryGetValue("workers", out var workersNode) ? new WorkersConfigReader(reader).Read(workersNode, $"{path}.workers") : (1, null);
+        var http = fields.TryGetValue("http", out var httpNode) ? new HttpConfigReader(reader).Read(httpNode, $"{path}.http") : null;
         var stopTimeout = fields.TryGetValue("stop", out var stopNode) ? ReadStop(stopNode, $"{path}.stop") : DefaultStopTimeout;
         var restart = fields.TryGetValue("restart", out var restartNode) ? ReadRestart(restartNode, $"{path}.restart") : RestartPolicy.Default;
 
@@ -201,166 +197,6 @@ internal sealed class ServiceConfigReader(ConfigNodeReader reader, string baseDi
                 env[key] = ConfigNodeReader.IsNull(scalar) ? "" : scalar.Value!;
             }
         }
-    }
-
-    private (int Workers, AutoscaleConfig? Autoscale) ReadWorkers(YamlNode node, string field)
-    {
-        if (node is YamlScalarNode { Value: "auto" })
-        {
-            return (Math.Min(Environment.ProcessorCount, MaxWorkers), null);
-        }
-
-        if (node is YamlScalarNode scalar
-            && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count)
-            && count is >= 1 and <= MaxWorkers)
-        {
-            return (count, null);
-        }
-
-        if (node is YamlMappingNode mapping)
-        {
-            return ReadAutoscale(mapping, field) is { } autoscale ? (autoscale.Min, autoscale) : (1, null);
-        }
-
-        reader.Error(node, field, WorkersExpected);
-        return (1, null);
-    }
-
-    private AutoscaleConfig? ReadAutoscale(YamlMappingNode mapping, string field)
-    {
-        var errorsBefore = reader.Errors.Count;
-        var fields = reader.Fields(mapping, field, ["min", "max", "cpu", "window", "cooldown"]);
-        foreach (var key in new[] { "min", "max", "cpu" }.Where(k => !fields.ContainsKey(k)))
-        {
-            reader.Error(mapping, field, $"autoscaling needs `{key}`: {AutoscaleExpected}");
-        }
-
-        var min = fields.TryGetValue("min", out var minNode) ? reader.WholeNumber(minNode, $"{field}.min", 1, MaxWorkers) : null;
-        var max = fields.TryGetValue("max", out var maxNode) ? reader.WholeNumber(maxNode, $"{field}.max", 1, MaxWorkers) : null;
-        var cpu = fields.TryGetValue("cpu", out var cpuNode) ? ReadCpuBand(cpuNode, $"{field}.cpu") : null;
-        var window = fields.TryGetValue("window", out var windowNode) ? reader.Duration(windowNode, $"{field}.window") : AutoscaleConfig.DefaultWindow;
-        var cooldown = fields.TryGetValue("cooldown", out var cooldownNode) ? reader.Duration(cooldownNode, $"{field}.cooldown") : AutoscaleConfig.DefaultCooldown;
-        if (min > max)
-        {
-            reader.Error(mapping, field, $"min ({min}) is greater than max ({max})");
-        }
-
-        return reader.Errors.Count > errorsBefore || min is null || max is null || cpu is null || window is null || cooldown is null
-            ? null
-            : new AutoscaleConfig(min.Value, max.Value, cpu.Value.Low, cpu.Value.High, window.Value, cooldown.Value);
-    }
-
-    private (double Low, double High)? ReadCpuBand(YamlNode node, string field)
-    {
-        if (reader.Text(node, field, CpuBandExpected) is not { } text)
-        {
-            return null;
-        }
-
-        var parts = text.Split("..", StringSplitOptions.TrimEntries);
-        if (parts.Length == 2 && Percent(parts[0]) is { } low && Percent(parts[1]) is { } high && low < high)
-        {
-            return (low, high);
-        }
-
-        reader.Error(node, field, CpuBandExpected);
-        return null;
-
-        static double? Percent(string text) =>
-            text.EndsWith('%') && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 100
-                ? value / 100.0
-                : null;
-    }
-
-    private HttpConfig? ReadHttp(YamlNode node, string field)
-    {
-        if (reader.Mapping(node, field, "expected a mapping; write `http: {}` for an HTTP service without a health check") is not { } mapping)
-        {
-            return null;
-        }
-
-        var fields = reader.Fields(mapping, field, ["health", "hosts"]);
-        var health = fields.TryGetValue("health", out var healthNode) ? ReadHealth(healthNode, $"{field}.health") : null;
-        var hosts = new List<string>();
-        if (fields.TryGetValue("hosts", out var hostsNode)
-            && reader.TextList(hostsNode, $"{field}.hosts", "expected a list of host names") is { } items)
-        {
-            var number = 0;
-            foreach (var (host, hostNode) in items)
-            {
-                number++;
-                if (IsHostName(host))
-                {
-                    hosts.Add(host);
-                }
-                else
-                {
-                    reader.Error(hostNode, $"{field}.hosts.{number}", "expected a host name like api.example.com, without scheme or port");
-                }
-            }
-        }
-
-        return new HttpConfig(health, hosts);
-    }
-
-    private static bool IsHostName(string host)
-    {
-        // A leading *. matches any subdomain, as in YARP's host matching.
-        var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-        return Uri.CheckHostName(name) is UriHostNameType.Dns or UriHostNameType.IPv4;
-    }
-
-    private HealthCheckConfig? ReadHealth(YamlNode node, string field)
-    {
-        if (node is YamlScalarNode)
-        {
-            return ReadHealthPath(node, field) is { } path
-                ? new HealthCheckConfig(path, HealthCheckConfig.DefaultInterval, HealthCheckConfig.DefaultTimeout, HealthCheckConfig.DefaultFailures)
-                : null;
-        }
-
-        if (reader.Mapping(node, field, $"{HealthPathExpected}, or a mapping with path, interval, timeout and failures") is not { } mapping)
-        {
-            return null;
-        }
-
-        var fields = reader.Fields(mapping, field, ["path", "interval", "timeout", "failures"]);
-        string? healthPath = null;
-        if (fields.TryGetValue("path", out var pathNode))
-        {
-            healthPath = ReadHealthPath(pathNode, $"{field}.path");
-        }
-        else
-        {
-            reader.Error(node, field, "missing `path`: the URL path to check, like /healthz");
-        }
-
-        var interval = fields.TryGetValue("interval", out var intervalNode) ? reader.Duration(intervalNode, $"{field}.interval") : null;
-        var timeout = fields.TryGetValue("timeout", out var timeoutNode) ? reader.Duration(timeoutNode, $"{field}.timeout") : null;
-        var failures = fields.TryGetValue("failures", out var failuresNode) ? reader.WholeNumber(failuresNode, $"{field}.failures", 1, 100) : null;
-        return healthPath is null
-            ? null
-            : new HealthCheckConfig(
-                healthPath,
-                interval ?? HealthCheckConfig.DefaultInterval,
-                timeout ?? HealthCheckConfig.DefaultTimeout,
-                failures ?? HealthCheckConfig.DefaultFailures);
-    }
-
-    private string? ReadHealthPath(YamlNode node, string field)
-    {
-        if (reader.Text(node, field, HealthPathExpected) is not { } path)
-        {
-            return null;
-        }
-
-        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
-        {
-            reader.Error(node, field, HealthPathExpected);
-            return null;
-        }
-
-        return path;
     }
 
     private TimeSpan ReadStop(YamlNode node, string field)
