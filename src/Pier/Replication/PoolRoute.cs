@@ -46,21 +46,16 @@ internal sealed class PoolRoute(LiveRoutes routes, TimeProvider time)
                 else
                     destination.Retire();
             }
+            // A worker's destination falls out once its process has ended (or it is no longer the worker's
+            // process): marked gone here, whichever worker's change publishes first, so a reset that waits on it learns at once.
             foreach (var stale in _destinations.Keys.Where(k => !live.Contains(k)).ToList())
+            {
+                _destinations[stale].MarkGone();
                 _destinations.Remove(stale);
+            }
             var hosts = service.Http.Hosts.Select(h => h.ToLowerInvariant()).ToList();
             routes.Publish(new ServiceRoute(service.Name, hosts, destinations.ToArray()));
         }
-    }
-
-    /// <summary>Marks the destination of a worker whose process has just ended as gone, before anything else looks.</summary>
-    public void Changed(WorkerTransition transition)
-    {
-        if (transition.Before is not { Pid: not null, Endpoint: not null } before || transition.After.Pid is not null)
-            return;
-        lock (_lock)
-            if (_destinations.TryGetValue(Key(before), out var destination))
-                destination.MarkGone();
     }
 
     /// <summary>Waits until the worker's destination has no request in flight, up to <paramref name="deadline"/>.</summary>
@@ -76,7 +71,11 @@ internal sealed class PoolRoute(LiveRoutes routes, TimeProvider time)
     public void Remove(string service)
     {
         lock (_lock)
+        {
+            foreach (var destination in _destinations.Values)
+                destination.MarkGone();
             _destinations.Clear();
+        }
         routes.Remove(service);
     }
 

@@ -222,7 +222,6 @@ internal sealed class ServicePool : IWorkerObserver
 
     void IWorkerObserver.Changed(WorkerTransition transition)
     {
-        _route.Changed(transition);
         PublishRoute();
         _changed(transition);
     }
