@@ -137,7 +137,7 @@ internal sealed class ClientConnection : ILoopHandler
         if (interest == _interest)
             return;
         _interest = interest;
-        _loop.Watch(_fd, interest);
+        _loop.Reactor.Watch(_fd, interest);
     }
 
     private void Read()
@@ -214,7 +214,7 @@ internal sealed class ClientConnection : ILoopHandler
                 _request ??= _loop.Requests.Take();
                 var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _stream.IsTls, _request, out var info);
                 var route = length < 0 ? null : Route(info);
-                if (route is null || !_loop.CanForward(route))
+                if (route is null || !_loop.Routes.CanForward(route))
                 {
                     ToKestrel();
                     return;
@@ -467,7 +467,7 @@ internal sealed class ClientConnection : ILoopHandler
             _exchange.Abandon();
         _loop.Forget(this);
         _stream.Release(notify: true);
-        _loop.Close(_fd);
+        _loop.Reactor.Close(_fd);
         ReturnBuffers();
     }
 

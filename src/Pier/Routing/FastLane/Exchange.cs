@@ -49,7 +49,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _closeAfter = info.Close;
         _started = Stopwatch.GetTimestamp();
         LastActivity = loop.Now;
-        _series = loop.SeriesOf(route);
+        _series = loop.Routes.SeriesOf(route);
         _series.Started();
         Attempt(route.Destinations);
     }
@@ -74,7 +74,7 @@ internal sealed class Exchange(ClientConnection client, EventLoop loop)
         _written = 0;  // per attempt, as RequestDelivery on the YARP path
         _attemptOpen = true;
         destination.Begin();
-        _state = loop.StateOf(destination, _route.Service);
+        _state = loop.Pools.StateOf(destination, _route.Service);
         _workerRequest = new PierMetrics.WorkerRequest(_state.Series, now);
         Send(_state.TakeIdle());
     }

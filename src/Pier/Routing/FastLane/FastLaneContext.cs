@@ -5,8 +5,9 @@ namespace Pier.Routing.FastLane;
 /// <summary>What every loop shares: the routing snapshot, the metrics, the proxy log, Kestrel's sockets and, on the HTTPS port, the TLS.</summary>
 /// <param name="tls">Null on the plain-HTTP port.</param>
 /// <param name="kestrelTls">With <paramref name="tls"/>: Kestrel's TLS listener, for the hellos the loops leave to it.</param>
+/// <param name="time">The loops' clock, for their timeouts; the system's unless a test drives it.</param>
 internal sealed class FastLaneContext(LiveRoutes routes, PierMetrics metrics, Action<string> logFailure, WorkerAddress kestrel,
-    TlsTermination? tls = null, WorkerAddress? kestrelTls = null)
+    TlsTermination? tls = null, WorkerAddress? kestrelTls = null, TimeProvider? time = null)
 {
     public RoutingTable Table => routes.Current;
 
@@ -20,6 +21,8 @@ internal sealed class FastLaneContext(LiveRoutes routes, PierMetrics metrics, Ac
     public TlsTermination? Tls { get; } = tls;
 
     public WorkerAddress? KestrelTls { get; } = kestrelTls;
+
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     private EventLoop[] _loops = [];
 

@@ -44,8 +44,8 @@ internal sealed class KestrelTunnel : ILoopHandler
         buffered.CopyTo(up.AsSpan(length));
         tunnel._client.Count = length + buffered.Length;
         // Pump sets the client's interest anew, edge-triggered no more if it waited for a hello.
-        loop.Reassign(client.Fd, tunnel);
-        loop.Register(fd, tunnel, Reading | Native.EPOLLOUT);
+        loop.Reactor.Reassign(client.Fd, tunnel);
+        loop.Reactor.Register(fd, tunnel, Reading | Native.EPOLLOUT);
         loop.Add(tunnel);
         tunnel.Pump();
         return tunnel;
@@ -137,11 +137,11 @@ internal sealed class KestrelTunnel : ILoopHandler
         // A socket that asks for nothing still reports a hang-up, and would wake the loop in a spin:
         // it leaves the epoll set until it is wanted again.
         if (interest == 0)
-            _loop.Suspend(side.Stream.Fd);
+            _loop.Reactor.Suspend(side.Stream.Fd);
         else if (side.Interest == 0)
-            _loop.Restore(side.Stream.Fd, interest);
+            _loop.Reactor.Restore(side.Stream.Fd, interest);
         else
-            _loop.Watch(side.Stream.Fd, interest);
+            _loop.Reactor.Watch(side.Stream.Fd, interest);
         side.Interest = interest;
     }
 
@@ -154,8 +154,8 @@ internal sealed class KestrelTunnel : ILoopHandler
         _closed = true;
         _loop.Forget(this);
         _client.Stream.Release(notify: true);
-        _loop.Close(_client.Stream.Fd);
-        _loop.Close(_kestrel.Stream.Fd);
+        _loop.Reactor.Close(_client.Stream.Fd);
+        _loop.Reactor.Close(_kestrel.Stream.Fd);
     }
 
     /// <summary>One socket of the tunnel and the bytes read from it that the other has not taken yet.</summary>

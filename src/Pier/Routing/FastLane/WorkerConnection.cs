@@ -55,7 +55,7 @@ internal sealed class WorkerConnection : ILoopHandler
         if (fd < 0)
             return null;
         var connection = new WorkerConnection(loop, fd, destination, connected);
-        loop.Register(fd, connection, connected ? Reading : Reading | Native.EPOLLOUT);
+        loop.Reactor.Register(fd, connection, connected ? Reading : Reading | Native.EPOLLOUT);
         return connection;
     }
 
@@ -121,7 +121,7 @@ internal sealed class WorkerConnection : ILoopHandler
         if (on == _watchingWrite)
             return;
         _watchingWrite = on;
-        _loop.Watch(_fd, on ? Reading | Native.EPOLLOUT : Reading);
+        _loop.Reactor.Watch(_fd, on ? Reading | Native.EPOLLOUT : Reading);
     }
 
     private void Receive()
@@ -262,7 +262,7 @@ internal sealed class WorkerConnection : ILoopHandler
     private void Pause()
     {
         _paused = true;
-        _loop.Suspend(_fd);
+        _loop.Reactor.Suspend(_fd);
     }
 
     /// <summary>The client's socket took everything handed to it: go on.</summary>
@@ -271,7 +271,7 @@ internal sealed class WorkerConnection : ILoopHandler
         if (!_paused || Closed)
             return;
         _paused = false;
-        _loop.Restore(_fd, _watchingWrite ? Reading | Native.EPOLLOUT : Reading);
+        _loop.Reactor.Restore(_fd, _watchingWrite ? Reading | Native.EPOLLOUT : Reading);
         if (_offset == _length)
             _offset = _length = 0;
         Process();
@@ -315,6 +315,6 @@ internal sealed class WorkerConnection : ILoopHandler
         if (Closed)
             return;
         Closed = true;
-        _loop.Close(_fd);
+        _loop.Reactor.Close(_fd);
     }
 }

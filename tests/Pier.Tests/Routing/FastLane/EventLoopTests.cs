@@ -18,13 +18,13 @@ public sealed class EventLoopTests
             WorkerAddress.ForSocket(Path.Combine(Path.GetTempPath(), "pier-unused.sock"))));
         try
         {
-            Assert.True(loop.CanForward(route));
-            loop.SeriesOf(route);
+            Assert.True(loop.Routes.CanForward(route));
+            loop.Routes.SeriesOf(route);
             var before = GC.GetAllocatedBytesForCurrentThread();
             for (var i = 0; i < 1000; i++)
             {
-                loop.CanForward(route);
-                loop.SeriesOf(route);
+                loop.Routes.CanForward(route);
+                loop.Routes.SeriesOf(route);
             }
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
