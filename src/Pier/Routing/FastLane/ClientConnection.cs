@@ -1,16 +1,12 @@
-using System.Text;
 using Pier.Os;
 
 namespace Pier.Routing.FastLane;
 
 /// <summary>
-/// A client's connection in a loop: reads request heads, runs one <see cref="Exchange"/> at a time
-/// (pipelined requests wait in the buffer), and writes answers back, holding the worker while the
-/// client's socket is full. A request the fast lane does not take turns the whole connection into a
-/// <see cref="KestrelTunnel"/>. Timeouts are Kestrel's: 10 s for a request head once it has begun
-/// (slowloris) and for a TLS handshake, 130 s of keep-alive between requests. On the HTTPS port the
-/// connection first peeks at the client's hello (<see cref="TlsTermination"/> decides who answers it),
-/// then makes the handshake, and reads and writes through OpenSSL from then on.
+/// A client's connection in a loop: reads request heads, runs one <see cref="Exchange"/> at a time (pipelined
+/// requests wait in the buffer), writes answers back through its <see cref="OutputQueue"/>, and on the HTTPS
+/// port first makes the <see cref="TlsHandshake"/>. A request the fast lane does not take turns the connection
+/// into a <see cref="KestrelTunnel"/>. Timeouts are Kestrel's: 10 s for a head once begun and for a handshake, 130 s of keep-alive.
 /// </summary>
 internal sealed class ClientConnection : ILoopHandler
 {
@@ -28,18 +24,13 @@ internal sealed class ClientConnection : ILoopHandler
     private readonly SocketStream _stream;
     private readonly ClientAddress _address;
     private readonly Exchange _exchange;
-    private byte[]? _input;
-    private byte[]? _request;
-    private byte[]? _out;
+    private byte[]? _input, _request, _out;
     private int _start, _end;
     private State _state;
     private long _idleSince, _headSince, _lastWrite;
     private bool _dispatching, _readPaused, _closeAfter;
     private uint _interest = Reading;
-
-    // What the socket has not taken yet: up to two pieces (a head with the start of the body, the rest of a read).
-    private byte[]? _pendingArray, _nextArray;
-    private int _pendingOffset, _pendingCount, _nextOffset, _nextCount;
+    private OutputQueue _output;
 
     public ClientConnection(EventLoop loop, int fd, ClientAddress address)
     {
@@ -66,56 +57,24 @@ internal sealed class ClientConnection : ILoopHandler
             Handshake();
             return;
         }
-        if ((events & Native.EPOLLOUT) != 0 && _pendingCount > 0)
+        if ((events & Native.EPOLLOUT) != 0 && !_output.IsEmpty)
             Flush();
         if (_state is State.Reading or State.Exchanging && !_readPaused && ((events & Reading) != 0 || _stream.ReadWantsWrite))
             Read();
     }
 
-    /// <summary>
-    /// Waits for the whole first record of the client's hello (without taking it from the socket), hands
-    /// the connection untouched to Kestrel when it is not the loops' to terminate, and makes the handshake.
-    /// </summary>
+    /// <summary>The TLS handshake, a step each wake-up; the connection reads requests once it is made.</summary>
     private void Handshake()
     {
-        var tls = _loop.Context.Tls!;
-        if (!_stream.IsTls)
+        switch (TlsHandshake.Advance(_stream, _fd, _loop.Context.Tls!, _loop.Scratch, out var interest))
         {
-            var peeked = Native.Peek(_fd, _loop.Scratch);
-            if (peeked < 0 && Native.Errno == Native.EAGAIN)
+            case TlsHandshake.Step.Wait:
+                SetInterest(interest == 0 ? _interest : interest);
                 return;
-            if (peeked <= 0)
-            {
-                Close();
+            case TlsHandshake.Step.Kestrel:
+                Tunnel(_loop.Context.KestrelTls!, TunnelPreamble.Format(_address.Address, _address.Port), ReadOnlySpan<byte>.Empty);
                 return;
-            }
-            switch (tls.Decide(new ReadOnlySpan<byte>(_loop.Scratch, 0, (int)peeked), out var context))
-            {
-                case TlsTermination.Decision.NeedMore:
-                    // The bytes stay in the socket, which would wake the loop again and again: only new ones should.
-                    SetInterest(Reading | Native.EPOLLET);
-                    return;
-                case TlsTermination.Decision.Kestrel:
-                    Tunnel(_loop.Context.KestrelTls!, TunnelPreamble.Format(_address.Address, _address.Port), ReadOnlySpan<byte>.Empty);
-                    return;
-            }
-            var ssl = tls.NewSession(_fd, context);
-            if (ssl == 0)
-            {
-                Close();
-                return;
-            }
-            _stream.StartTls(ssl);
-        }
-        switch (_stream.Accept())
-        {
-            case SocketStream.Handshake.WantRead:
-                SetInterest(Reading);
-                return;
-            case SocketStream.Handshake.WantWrite:
-                SetInterest(Native.EPOLLOUT);
-                return;
-            case SocketStream.Handshake.Failed:
+            case TlsHandshake.Step.Failed:
                 Close();
                 return;
         }
@@ -142,7 +101,6 @@ internal sealed class ClientConnection : ILoopHandler
 
     private void Read()
     {
-        var input = _input!;
         if (_end == InputCapacity && _start > 0 && _state == State.Reading)
             Compact();
         if (_end == InputCapacity)
@@ -152,7 +110,7 @@ internal sealed class ClientConnection : ILoopHandler
             UpdateInterest();
             return;
         }
-        var n = _stream.Receive(input, _end, InputCapacity - _end);
+        var n = _stream.Receive(_input!, _end, InputCapacity - _end);
         if (n > 0)
         {
             if (_start == _end)
@@ -175,8 +133,7 @@ internal sealed class ClientConnection : ILoopHandler
 
     private void Compact()
     {
-        var input = _input!;
-        Buffer.BlockCopy(input, _start, input, 0, _end - _start);
+        Buffer.BlockCopy(_input!, _start, _input!, 0, _end - _start);
         _end -= _start;
         _start = 0;
     }
@@ -188,7 +145,7 @@ internal sealed class ClientConnection : ILoopHandler
         try
         {
             // An answer still being written comes first: Flush goes on from here once it is out.
-            while (_state == State.Reading && _pendingCount == 0)
+            while (_state == State.Reading && _output.IsEmpty)
             {
                 if (_start == _end)
                 {
@@ -213,7 +170,7 @@ internal sealed class ClientConnection : ILoopHandler
                 }
                 _request ??= _loop.Requests.Take();
                 var length = RequestHead.Rewrite(buffered[..(end + 4)], _address.Forwarded, _stream.IsTls, _request, out var info);
-                var route = length < 0 ? null : Route(info);
+                var route = length < 0 ? null : RouteCache.Match(_loop.Context.Table, _request.AsSpan(info.Host));
                 if (route is null || !_loop.Routes.CanForward(route))
                 {
                     ToKestrel();
@@ -231,18 +188,6 @@ internal sealed class ClientConnection : ILoopHandler
         }
     }
 
-    /// <summary>
-    /// The service for the request's Host. Null (Kestrel answers) when no service takes the host: the
-    /// YARP path's 503 for that case stays in one place.
-    /// </summary>
-    private ServiceRoute? Route(RequestHead.Info info)
-    {
-        var host = new ReadOnlySpan<byte>(_request, info.Host.Start.Value, info.Host.End.Value - info.Host.Start.Value);
-        Span<char> chars = stackalloc char[host.Length];
-        Encoding.ASCII.GetChars(host, chars);
-        return _loop.Context.Table.Match(chars);
-    }
-
     /// <summary>The exchange's answer is complete (or given up); the next request may start.</summary>
     public void ExchangeDone(bool close, bool abort)
     {
@@ -255,7 +200,7 @@ internal sealed class ClientConnection : ILoopHandler
             return;
         }
         _closeAfter = close;
-        if (_pendingCount > 0)
+        if (!_output.IsEmpty)
             return;  // Flush finishes the answer, then goes on
         AfterAnswer();
     }
@@ -267,7 +212,9 @@ internal sealed class ClientConnection : ILoopHandler
             Close();
             return;
         }
-        ReturnExchangeBuffers();
+        if (_out is not null)
+            _loop.Answers.Give(_out);  // the answer is out: its buffer waits on the shelf for the next one
+        _out = null;
         if (_start < _end)
             _headSince = _loop.Now;  // a pipelined head: its 10 s start now
         if (_readPaused)
@@ -305,7 +252,7 @@ internal sealed class ClientConnection : ILoopHandler
     public bool SendBytes(ReadOnlySpan<byte> bytes)
     {
         var output = _out ??= _loop.Answers.Take();
-        if (_pendingCount > 0 || bytes.Length > output.Length)
+        if (!_output.IsEmpty || bytes.Length > output.Length)
             return Send(bytes.ToArray(), 0, bytes.Length, null, 0, 0);
         bytes.CopyTo(output);
         return Send(output, 0, bytes.Length, null, 0, 0);
@@ -317,67 +264,35 @@ internal sealed class ClientConnection : ILoopHandler
     {
         if (_state is State.Closed)
             return true;
-        if (_pendingCount > 0)
+        if (!_output.IsEmpty)
         {
             // Only an answer given up on (a 504 after an interim 1xx the client has not taken) comes here: nothing can
             // follow bytes not yet written, and OpenSSL must get the same bytes again first.
             Close();
             return true;
         }
-        var sent = SendSome(first, firstOffset, firstCount);
-        if (sent < 0)
+        var progressed = false;
+        var result = _output.Write(_stream, first, firstOffset, firstCount, second, secondOffset, secondCount, ref progressed);
+        if (progressed)
+            _lastWrite = _loop.Now;
+        if (result == OutputQueue.Result.Broken)
+            Close();
+        if (result != OutputQueue.Result.Held)
             return true;
-        if (sent == firstCount && second is not null)
-        {
-            var more = SendSome(second, secondOffset, secondCount);
-            if (more < 0)
-                return true;
-            if (more == secondCount)
-                return true;
-            (_pendingArray, _pendingOffset, _pendingCount) = (second, secondOffset + more, secondCount - more);
-            (_nextArray, _nextCount) = (null, 0);
-        }
-        else if (sent == firstCount)
-            return true;
-        else
-        {
-            (_pendingArray, _pendingOffset, _pendingCount) = (first, firstOffset + sent, firstCount - sent);
-            (_nextArray, _nextOffset, _nextCount) = (second, secondOffset, second is null ? 0 : secondCount);
-        }
         UpdateInterest();
         return false;
     }
 
-    /// <summary>Bytes the socket took, or -1 when the connection is broken (it is closed).</summary>
-    private int SendSome(byte[] array, int offset, int count)
-    {
-        var n = _stream.Send(array, offset, count);
-        if (n > 0)
-            _lastWrite = _loop.Now;
-        if (n >= 0)
-            return (int)n;
-        if (n == SocketStream.WouldBlock)
-            return 0;
-        Close();
-        return -1;
-    }
-
     private void Flush()
     {
-        while (_pendingCount > 0)
-        {
-            var n = SendSome(_pendingArray!, _pendingOffset, _pendingCount);
-            if (n <= 0)
-                return;
-            _pendingOffset += n;
-            _pendingCount -= n;
-            if (_pendingCount == 0)
-            {
-                (_pendingArray, _pendingOffset, _pendingCount) = (_nextArray, _nextOffset, _nextCount);
-                (_nextArray, _nextCount) = (null, 0);
-            }
-        }
-        _pendingArray = null;
+        var progressed = false;
+        var result = _output.Flush(_stream, ref progressed);
+        if (progressed)
+            _lastWrite = _loop.Now;
+        if (result == OutputQueue.Result.Broken)
+            Close();
+        if (result != OutputQueue.Result.Written)
+            return;
         UpdateInterest();
         if (_state == State.Exchanging)
             _exchange.ClientDrained();
@@ -389,7 +304,7 @@ internal sealed class ClientConnection : ILoopHandler
     {
         if (_state is State.Closed or State.Tunneled or State.Handshaking)
             return;
-        SetInterest((_readPaused ? 0 : Reading) | (_pendingCount > 0 || _stream.ReadWantsWrite ? Native.EPOLLOUT : 0));
+        SetInterest((_readPaused ? 0 : Reading) | (!_output.IsEmpty || _stream.ReadWantsWrite ? Native.EPOLLOUT : 0));
     }
 
     /// <summary>Hands the connection, with what it has buffered, to Kestrel through a tunnel.</summary>
@@ -410,7 +325,7 @@ internal sealed class ClientConnection : ILoopHandler
             }
             _closeAfter = true;
             SendBytes(Responses.Unavailable("the server is busy or stopping; try again", close: true, Hsts));
-            if (_pendingCount == 0)
+            if (_output.IsEmpty)
                 Close();
             return;
         }
@@ -421,7 +336,7 @@ internal sealed class ClientConnection : ILoopHandler
 
     public void CloseIfIdle()
     {
-        if (_state == State.Reading && _start == _end && _pendingCount == 0)
+        if (_state == State.Reading && _start == _end && _output.IsEmpty)
             Close();
     }
 
@@ -436,14 +351,14 @@ internal sealed class ClientConnection : ILoopHandler
             case State.Handshaking when now - _idleSince >= HeadTimeoutMilliseconds:
                 Close();
                 break;
-            case State.Reading when _pendingCount > 0:
+            case State.Reading when !_output.IsEmpty:
                 if (now - _lastWrite >= KeepAliveMilliseconds)
                     Close();
                 break;
             case State.Reading when _start < _end && now - _headSince >= HeadTimeoutMilliseconds:
                 _closeAfter = true;
                 SendBytes(Responses.Empty(408, close: true, Hsts));
-                if (_pendingCount == 0)
+                if (_output.IsEmpty)
                     Close();
                 break;
             case State.Reading when _start == _end && now - _idleSince >= KeepAliveMilliseconds:
@@ -471,19 +386,9 @@ internal sealed class ClientConnection : ILoopHandler
         ReturnBuffers();
     }
 
-    private void ReturnExchangeBuffers()
-    {
-        if (_out is not null && _pendingCount == 0)
-        {
-            _loop.Answers.Give(_out);
-            _out = null;
-        }
-    }
-
     private void ReturnBuffers()
     {
-        _pendingArray = _nextArray = null;
-        _pendingCount = _nextCount = 0;
+        _output.Clear();
         if (_input is not null)
             _loop.Inputs.Give(_input);
         if (_request is not null)

@@ -21,6 +21,17 @@ internal sealed class RouteCache(KeepAlivePools pools, PierMetrics metrics)
     /// <summary>A service's request metrics, looked up once per route snapshot.</summary>
     public PierMetrics.ServiceSeries SeriesOf(ServiceRoute route) => Known(route).Series;
 
+    /// <summary>
+    /// The service for a request's Host, as ASCII bytes. Null (Kestrel answers) when no service takes the host:
+    /// the YARP path's 503 for that case stays in one place.
+    /// </summary>
+    public static ServiceRoute? Match(RoutingTable table, ReadOnlySpan<byte> host)
+    {
+        Span<char> chars = stackalloc char[host.Length];
+        System.Text.Encoding.ASCII.GetChars(host, chars);
+        return table.Match(chars);
+    }
+
     /// <summary>From the loop's timer walk: a new snapshot drops what was learnt, and the pools of workers that left it.</summary>
     public void Follow(RoutingTable table)
     {
