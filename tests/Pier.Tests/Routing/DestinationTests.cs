@@ -84,4 +84,16 @@ public sealed class DestinationTests
         await drained.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(1, destination.InFlight);
     }
+
+    [Fact]
+    public void AWorkerThatRefused_IsLeftAloneForOneSecond_InTheLanesClock()
+    {
+        var destination = Destination.ForWorker("web.1", WorkerEndpoint.ForPort(1), 1001);
+        var refused = Stopwatch.GetTimestamp();
+
+        destination.MarkRefused(refused);
+
+        Assert.False(destination.IsAvailable(refused + Stopwatch.Frequency * 9 / 10));
+        Assert.True(destination.IsAvailable(refused + Stopwatch.Frequency));
+    }
 }

@@ -10,9 +10,6 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed class ClientConnection : ILoopHandler
 {
-    public const int InputCapacity = 16 * 1024;
-    public const int RequestCapacity = 9 * 1024;
-    public const int OutCapacity = 33 * 1024;
     private static readonly long HeadTimeoutMilliseconds = (long)FrontDoorLimits.RequestHeadersTimeout.TotalMilliseconds;
     private static readonly long KeepAliveMilliseconds = (long)FrontDoorLimits.KeepAliveTimeout.TotalMilliseconds;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
@@ -101,16 +98,16 @@ internal sealed class ClientConnection : ILoopHandler
 
     private void Read()
     {
-        if (_end == InputCapacity && _start > 0 && _state == State.Reading)
+        if (_end == FrontDoorLimits.ClientInputBytes && _start > 0 && _state == State.Reading)
             Compact();
-        if (_end == InputCapacity)
+        if (_end == FrontDoorLimits.ClientInputBytes)
         {
             // Pipelined requests fill the buffer while one is answered: wait for it.
             _readPaused = true;
             UpdateInterest();
             return;
         }
-        var n = _stream.Receive(_input!, _end, InputCapacity - _end);
+        var n = _stream.Receive(_input!, _end, FrontDoorLimits.ClientInputBytes - _end);
         if (n > 0)
         {
             if (_start == _end)
@@ -159,7 +156,7 @@ internal sealed class ClientConnection : ILoopHandler
                 var end = buffered.IndexOf("\r\n\r\n"u8);
                 if (end < 0)
                 {
-                    if (_end == InputCapacity)
+                    if (_end == FrontDoorLimits.ClientInputBytes)
                     {
                         if (_start == 0)
                             ToKestrel();  // a head this large is Kestrel's to refuse (431) or take

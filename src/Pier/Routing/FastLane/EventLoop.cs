@@ -44,13 +44,13 @@ internal sealed class EventLoop
     public RouteCache Routes { get; }
 
     /// <summary>A client connection's input (16 KiB: request heads beyond it go to Kestrel).</summary>
-    public BufferShelf Inputs { get; } = new(ClientConnection.InputCapacity);
+    public BufferShelf Inputs { get; } = new(FrontDoorLimits.ClientInputBytes);
 
     /// <summary>The head written for a worker (Kestrel's 8 KiB request line and more).</summary>
-    public BufferShelf Requests { get; } = new(ClientConnection.RequestCapacity);
+    public BufferShelf Requests { get; } = new(FrontDoorLimits.WorkerRequestBytes);
 
     /// <summary>A response head rewritten, with the start of its body.</summary>
-    public BufferShelf Answers { get; } = new(ClientConnection.OutCapacity);
+    public BufferShelf Answers { get; } = new(FrontDoorLimits.ClientAnswerBytes);
 
     /// <summary>Where a client's TLS hello is peeked at (one loop, one thread: one buffer).</summary>
     public byte[] Scratch { get; } = new byte[Certificates.AcmeTlsAlpnDetector.MaxRecord];

@@ -13,8 +13,6 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed class KestrelTunnel : ILoopHandler
 {
-    // A client's whole buffered head (16 KiB at most) and the preamble fit at once.
-    private const int Capacity = 16 * 1024 + 256;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
     private readonly EventLoop _loop;
@@ -112,7 +110,7 @@ internal sealed class KestrelTunnel : ILoopHandler
             }
             if (!from.Readable)
                 return true;
-            var read = from.Stream.Receive(from.Buffer, 0, Capacity);
+            var read = from.Stream.Receive(from.Buffer, 0, FrontDoorLimits.TunnelBytes);
             if (read > 0)
             {
                 from.Count = (int)read;
@@ -162,7 +160,7 @@ internal sealed class KestrelTunnel : ILoopHandler
     private sealed class Side(SocketStream stream)
     {
         public readonly SocketStream Stream = stream;
-        public readonly byte[] Buffer = new byte[Capacity];
+        public readonly byte[] Buffer = new byte[FrontDoorLimits.TunnelBytes];
         public int Offset, Count;
         public bool Readable = true, Ended, WriteShut;
         public uint Interest = uint.MaxValue;

@@ -9,12 +9,11 @@ namespace Pier.Routing.FastLane;
 /// </summary>
 internal sealed class WorkerConnection : ILoopHandler
 {
-    private const int Capacity = 16 * 1024;
     private const uint Reading = Native.EPOLLIN | Native.EPOLLRDHUP;
 
     private readonly EventLoop _loop;
     private readonly int _fd;
-    private readonly byte[] _buffer = new byte[Capacity];
+    private readonly byte[] _buffer = new byte[FrontDoorLimits.WorkerInputBytes];
     private Exchange? _exchange;
     private bool _connected, _watchingWrite, _paused, _headDone, _bodyDone, _reusable;
     private byte[]? _request;
@@ -131,7 +130,7 @@ internal sealed class WorkerConnection : ILoopHandler
             Close();
             return;
         }
-        var n = Native.Receive(_fd, _buffer, _length, Capacity - _length);
+        var n = Native.Receive(_fd, _buffer, _length, FrontDoorLimits.WorkerInputBytes - _length);
         if (n > 0)
         {
             Answered = true;
@@ -167,7 +166,7 @@ internal sealed class WorkerConnection : ILoopHandler
                 if (end < 0)
                 {
                     Compact();
-                    if (_length == Capacity)
+                    if (_length == FrontDoorLimits.WorkerInputBytes)
                         Fail(WorkerFailure.InvalidResponse, 0);
                     return;
                 }
@@ -224,7 +223,7 @@ internal sealed class WorkerConnection : ILoopHandler
     /// head and no body; held back, nothing has reached the client and the request can still go to another worker.
     /// </summary>
     private bool AwaitsBody(int headLength, int received) =>
-        _head.Framing == ResponseHead.Framing.Length && received - headLength < _head.Length && headLength + _head.Length <= Capacity;
+        _head.Framing == ResponseHead.Framing.Length && received - headLength < _head.Length && headLength + _head.Length <= FrontDoorLimits.WorkerInputBytes;
 
     /// <summary>Moves the unread bytes to the start of the buffer, making room for the rest of a head or an answer.</summary>
     private void Compact()
