@@ -38,6 +38,6 @@ internal sealed class StatusSource(Deployer deployer, Func<UsageSnapshot> usage,
         var budget = $"{MemoryBudget.Fraction * 100:0}% of {ByteSize.Format(host.MemoryTotalBytes)}; {ByteSize.Format(host.MemoryAvailableBytes)} available, " +
             $"workers use {ByteSize.Format(services.Sum(s => s.MemoryBytes))}";
         return new StatusReport(file.Name, Environment.ProcessId, _startedAt, file.FilePath, file.StateDirectory,
-            Deployer.Describe(file.Listen), services, new HostReport(host.CpuPercent, host.Cores, host.MemoryTotalBytes, host.MemoryAvailableBytes, budget));
+            file.Listen.Http, services, new HostReport(host.CpuPercent, host.Cores, host.MemoryTotalBytes, host.MemoryAvailableBytes, budget));
     }
 }

@@ -130,11 +130,10 @@ internal sealed class PierHost(PierConfig config, string? stateOverride, TextWri
         }
         catch (IOException e)
         {
-            await CannotListenAsync($"on {Deployer.Describe(listen)}" + (listen.HttpsPort is { } port ? $" and {port}" : ""), "listen", e);
+            await CannotListenAsync($"on {listen.Http}" + (listen.HttpsPort is { } port ? $" and {port}" : ""), "listen", e);
             return 1;
         }
-        Say($"{config.Name}: listening on http {Deployer.Describe(listen)}" +
-            (listen.HttpsPort is { } httpsPort ? $" and https {Deployer.Describe(listen with { HttpAddress = listen.HttpsAddress, HttpPort = httpsPort })}" : "") +
+        Say($"{config.Name}: listening on http {listen.Http}" + (listen.Https is { } https ? $" and https {https}" : "") +
             $" (pid {Environment.ProcessId})");
         // Once the listeners are up, so that ACME can validate through them.
         certificates?.Start();

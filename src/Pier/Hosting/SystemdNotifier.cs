@@ -88,16 +88,18 @@ internal sealed class SystemdNotifier : IDisposable
         if (!IsEnabled)
             return;
         var services = status().Services;
-        Progress(string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}")),
-            services.All(s => s.Ready > 0 || s.Desired == 0));
+        Progress(Line(services), services.All(s => s.Ready > 0 || s.Desired == 0));
     }
 
     /// <summary>A reload ended, whichever way: READY=1, which systemd waits for after RELOADING=1.</summary>
     public void Reloaded(Func<StatusReport> status)
     {
         if (IsEnabled)
-            Ready(string.Join(", ", status().Services.Select(s => $"{s.Name} {s.Ready}/{s.Desired}")));
+            Ready(Line(status().Services));
     }
+
+    private static string Line(IEnumerable<ServiceReport> services) =>
+        string.Join(", ", services.Select(s => $"{s.Name} {s.Ready}/{s.Desired} {(s.Kind == "http" ? "ready" : "running")}"));
 
     /// <summary>The ping interval systemd asked for, when it is meant for this process (sd_watchdog_enabled).</summary>
     internal static TimeSpan? WatchdogInterval(string? usec, string? pid) =>

@@ -110,7 +110,7 @@ internal sealed class Deployer
             if (service is not null && next.Services.All(s => s.Name != service))
                 return $"there is no service '{service}' in {next.FilePath}";
             if (next.Listen != _file.Listen)
-                progress($"listen changed: the front door keeps {Describe(_file.Listen)} until Pier restarts");
+                progress($"listen changed: the front door keeps {_file.Listen.Http} until Pier restarts");
 
             if (next.Before.Count > 0)
             {
@@ -215,11 +215,6 @@ internal sealed class Deployer
                 Say($"recycling {worker.Id} failed: {problem}; it keeps running");
         });
 
-    /// <summary>A listen section as Pier names it: <c>:80</c>, <c>127.0.0.1:8080</c>, <c>[::1]:8080</c>.</summary>
-    public static string Describe(ListenConfig listen) =>
-        listen.HttpAddress is null ? $":{listen.HttpPort}"
-        : listen.HttpAddress.Contains(':') ? $"[{listen.HttpAddress}]:{listen.HttpPort}" : $"{listen.HttpAddress}:{listen.HttpPort}";
-
     /// <summary>Runs one deploy at a time; the operation returns null on success or why it failed.</summary>
     private async Task<bool> DeployAsync(string kind, string description, Action<string> progress, CancellationToken cancellation,
         Func<CancellationToken, Task<string?>> operation)
@@ -235,7 +230,7 @@ internal sealed class Deployer
             Deploying?.Invoke();
         try
         {
-            var problem = await operation(cancellation);
+            var problem = await operation(linked.Token);
             if (problem is null)
             {
                 progress($"done in {clock.Elapsed.TotalSeconds:0.0}s");

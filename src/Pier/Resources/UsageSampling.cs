@@ -11,9 +11,6 @@ internal sealed class UsageSampling(ResourceSampler sampler, PierMetrics metrics
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The last sample taken; empty before the first.</summary>
-    public UsageSnapshot Latest => sampler.Latest;
-
     public async Task RunAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(Interval, time);

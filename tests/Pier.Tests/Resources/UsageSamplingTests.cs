@@ -11,7 +11,8 @@ public sealed class UsageSamplingTests
     {
         var time = new FakeTimeProvider();
         var counts = new Counter[] { new(), new() };
-        var sampling = new UsageSampling(new ResourceSampler(), new PierMetrics(), () => [], counts, time);
+        var sampler = new ResourceSampler();
+        var sampling = new UsageSampling(sampler, new PierMetrics(), () => [], counts, time);
         using var stop = new CancellationTokenSource();
         var run = sampling.RunAsync(stop.Token);
 
@@ -25,7 +26,7 @@ public sealed class UsageSamplingTests
 
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.NotSame(UsageSnapshot.Empty, sampling.Latest);
+        Assert.NotSame(UsageSnapshot.Empty, sampler.Latest);
     }
 
     private static async Task Until(Func<bool> condition)
