@@ -25,6 +25,11 @@ set +e
 dotnet test Pier.slnx -c Release --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# CI shows only the end of the output: name each failed test there again, with the start of its message.
+failures=$(awk '/^ +Failed [A-Za-z_.]+/ { show = 12 } show > 0 { print; show-- }' "$log")
+if [ -n "$failures" ]; then
+  printf -- '--- failed tests ---\n%s\n' "$failures"
+fi
 # One plain summary line for CI, summed over the test projects.
 awk '/^ +(Passed|Failed|Skipped): +[0-9]+$/ { n[$1] += $2 }
      END { printf "%d passed, %d failed, %d skipped\n", n["Passed:"], n["Failed:"], n["Skipped:"] }' "$log"
