@@ -154,6 +154,9 @@ internal sealed class Worker
                 _context.Output.Write("pier", $"{Id} failed: {why}" + (lastStderr.Count > 0 ? $" — {lastStderr[^1]}" : ""), isError: true);
                 return;
             }
+            // The timer is set before anyone hears of the backoff: whoever moves the clock on seeing it (a test's fake
+            // clock) must find the timer there, or the restart would wait a whole backoff more.
+            var backoff = Task.Delay(delay.Value, _context.Time, stop);
             Publish(_status with
             {
                 State = WorkerState.Backoff, Pid = null, Endpoint = null, StartedAt = null,
@@ -162,7 +165,7 @@ internal sealed class Worker
             _context.Output.Write("pier", $"{Id} exited ({reason.Describe()}); " + (delay.Value == TimeSpan.Zero ? "restarting now" : $"restarting in {Format(delay.Value)}"));
             try
             {
-                await Task.Delay(delay.Value, _context.Time, stop);
+                await backoff;
             }
             catch (OperationCanceledException)
             {
